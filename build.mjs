@@ -1,0 +1,32 @@
+// Builds dist/ from src/: readable ES modules for GJS, one file per entry point.
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+
+const banner = '// SPDX-License-Identifier: GPL-2.0-or-later\n' +
+    '// Headroom. Built from the TypeScript sources in src/ (https://github.com/headroom/headroom).';
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+
+await build({
+    entryPoints: {
+        extension: 'src/extension.ts',
+        prefs: 'src/prefs.ts',
+        cli: 'src/cli.ts',
+    },
+    outdir: 'dist',
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'firefox115',
+    external: ['gi://*', 'resource://*', 'system', 'gettext', 'cairo'],
+    minify: false,
+    treeShaking: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    banner: { js: banner },
+    logLevel: 'warning',
+});
+
+for (const file of ['metadata.json', 'stylesheet.css', 'schemas', 'icons'])
+    cpSync(file, `dist/${file}`, { recursive: true });

@@ -1,0 +1,163 @@
+// End-to-end: the Headroom panel indicator in a real headless GNOME Shell, driven by a fake
+// cgroup tree whose memory.pressure files the test rewrites. Needs root; see README.md.
+import assert from 'node:assert/strict';
+import {existsSync, mkdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {
+    CgroupFixture, GnomeShellSession, HEADROOM_UUID, HEADROOM_ZIP, SCREENSHOT_DIR, logErrors, waitFor,
+} from './lib.js';
+
+const SCHEMA = 'org.gnome.shell.extensions.headroom';
+const LEVELS = ['ok', 'amber', 'red', 'unknown'] as const;
+type Level = typeof LEVELS[number];
+
+interface ButtonState {
+    classes: Level[];
+    label: string | null;
+    accessibleName: string | null;
+}
+
+describe('Headroom indicator in GNOME Shell (e2e)', function () {
+    this.timeout(60_000);
+    const shell = new GnomeShellSession();
+    const cgroup = new CgroupFixture(shell.hostPath('cgroup'));
+    const cgroupInside = shell.sessionPath('cgroup');
+    const emptyInside = shell.sessionPath('empty');
+
+    const buttonState = (): ButtonState | null => shell.eval<ButtonState | null>(`(() => {
+        const b = Main.panel.statusArea[${JSON.stringify(HEADROOM_UUID)}];
+        if (!b) return null;
+        const labels = [];
+        const walk = a => { if (a instanceof St.Label && a.has_style_class_name('headroom-label')) labels.push(a);
+                            for (const c of a.get_children()) walk(c); };
+        walk(b);
+        return {
+            classes: ${JSON.stringify(LEVELS)}.filter(l => b.has_style_class_name('headroom-' + l)),
+            label: labels.length === 1 ? labels[0].text : null,
+            accessibleName: b.accessible_name ?? b.get_accessible_name?.() ?? null,
+        };
+    })()`);
+
+    const waitForLevel = (level: Level, timeoutMs = 6000): Promise<ButtonState> =>
+        waitFor(`indicator level ${level}`, () => {
+            const s = buttonState();
+            return s !== null && s.classes.length === 1 && s.classes[0] === level ? s : undefined;
+        }, timeoutMs, 200).catch(e => {
+            throw new Error(`${String(e)}; button: ${JSON.stringify(buttonState())}`);
+        });
+
+    const shot = (name: string): void => shell.screenshot(join(SCREENSHOT_DIR, `${name}.png`));
+
+    before(function () {
+        assert.ok(existsSync(HEADROOM_ZIP), `${HEADROOM_ZIP} missing: run 'make pack' first`);
+        mkdirSync(SCREENSHOT_DIR, {recursive: true});
+        mkdirSync(shell.hostPath('empty'), {recursive: true});
+        cgroup.create();
+        // The extension is installed (gnome-extensions install --force, as uid 1000 in the
+        // session) before gnome-shell starts: a folder that appears later is not picked up.
+        shell.start({
+            install: [HEADROOM_ZIP],
+            settings: `[org/gnome/shell/extensions/headroom]\ncgroup-root='${cgroupInside}'\n` +
+                'amber-exit-hold-seconds=1\n',
+        });
+        // Fail early with a clear message if installation went wrong.
+        const log = readFileSync(shell.paths.log, 'utf8');
+        assert.doesNotMatch(log, /INSTALL FAILED/, log);
+    });
+
+    after(function () {
+        shell.stop();
+    });
+
+    it('installs and enables (GetExtensionInfo: state 1, no error)', async function () {
+        assert.equal(shell.extensionInfo(HEADROOM_UUID).state, 6, 'INITIALIZED before enabling');
+        shell.execOk(['gnome-extensions', 'enable', HEADROOM_UUID]);
+        await shell.waitForExtensionActive(HEADROOM_UUID);
+        const info = shell.extensionInfo(HEADROOM_UUID);
+        assert.equal(info.state, 1);
+        assert.equal(info.error, '');
+        // Settings seeded in the keyfile are seen by the extension's schema.
+        assert.equal(shell.gsettingsGet(SCHEMA, 'cgroup-root'), `'${cgroupInside}'`);
+    });
+
+    it('shows ok with low pressure', async function () {
+        cgroup.setPressure('app.slice', {some: 5, full: 2});
+        const s = await waitForLevel('ok');
+        assert.match(s.label ?? '', /^\d{1,3}%$/);
+        assert.ok(s.accessibleName && /ok|fine|normal|healthy/i.test(s.accessibleName),
+            `accessible name: ${s.accessibleName}`);
+        shot('ok');
+    });
+
+    it('goes amber at full avg10 >= 40', async function () {
+        cgroup.setPressure('app.slice', {some: 60, full: 45});
+        const s = await waitForLevel('amber');
+        assert.match(s.label ?? '', /^\d{1,3}%$/);
+        assert.ok(s.accessibleName && /amber|warn|elevated|high|pressure/i.test(s.accessibleName),
+            `accessible name: ${s.accessibleName}`);
+        shot('amber');
+    });
+
+    it('goes red at full avg10 > 80', async function () {
+        cgroup.setPressure('app.slice', {some: 95, full: 90});
+        const s = await waitForLevel('red');
+        assert.match(s.label ?? '', /^\d{1,3}%$/);
+        assert.ok(s.accessibleName && /red|critical|danger|severe/i.test(s.accessibleName),
+            `accessible name: ${s.accessibleName}`);
+        shot('red');
+    });
+
+    it('returns to ok when pressure drops (amber-exit-hold-seconds=1)', async function () {
+        cgroup.setPressure('app.slice', {some: 1, full: 0});
+        const s = await waitForLevel('ok', 8000);
+        assert.match(s.label ?? '', /^\d{1,3}%$/);
+        shot('ok-again');
+    });
+
+    it('shows unknown when the cgroup root has no readable files', async function () {
+        shell.gsettingsSet(SCHEMA, 'cgroup-root', `'${emptyInside}'`);
+        const s = await waitForLevel('unknown');
+        assert.ok(s.accessibleName && /unknown|unavailable|no data|not available/i.test(s.accessibleName),
+            `accessible name: ${s.accessibleName}`);
+        shot('unknown');
+        shell.gsettingsSet(SCHEMA, 'cgroup-root', `'${cgroupInside}'`);
+        await waitForLevel('ok');
+    });
+
+    it('removes the button on disable', async function () {
+        shell.execOk(['gnome-extensions', 'disable', HEADROOM_UUID]);
+        await waitFor('button gone', () => buttonState() === null);
+        assert.equal(shell.extensionInfo(HEADROOM_UUID).state, 2, 'INACTIVE');
+        assert.equal(shell.eval<number>(`Main.panel._rightBox.get_children()
+            .filter(c => c.get_children().some(b => b.has_style_class_name?.('headroom-ok') ||
+                b.has_style_class_name?.('headroom-unknown'))).length`), 0);
+    });
+
+    it('survives 20 enable/disable cycles', async function () {
+        for (let i = 0; i < 20; i++) {
+            const r = shell.eval<{on: boolean; off: boolean; error: string}>(`(async () => {
+                const m = Main.extensionManager;
+                await m.enableExtension(${JSON.stringify(HEADROOM_UUID)});
+                await sleep(30);
+                const on = !!Main.panel.statusArea[${JSON.stringify(HEADROOM_UUID)}];
+                await m.disableExtension(${JSON.stringify(HEADROOM_UUID)});
+                await sleep(30);
+                const off = !Main.panel.statusArea[${JSON.stringify(HEADROOM_UUID)}];
+                const e = m.lookup(${JSON.stringify(HEADROOM_UUID)});
+                return {on, off, error: e.error ?? ''};
+            })()`);
+            assert.deepEqual(r, {on: true, off: true, error: ''}, `cycle ${i}`);
+        }
+        // Leave it enabled and working.
+        shell.execOk(['gnome-extensions', 'enable', HEADROOM_UUID]);
+        await shell.waitForExtensionActive(HEADROOM_UUID);
+        await waitForLevel('ok');
+        const info = shell.extensionInfo(HEADROOM_UUID);
+        assert.equal(info.error, '');
+    });
+
+    it('logged no JS errors, criticals or headroom errors', function () {
+        const errors = logErrors(readFileSync(shell.paths.log, 'utf8'));
+        assert.deepEqual(errors, [], `shell log (${shell.paths.log}) has errors:\n${errors.join('\n')}`);
+    });
+});

@@ -1,0 +1,306 @@
+// Helpers for Headroom's end-to-end tests against a real headless GNOME Shell (see README.md).
+// Node side only: drives test/e2e/shell.sh (root, private mount+PID namespace, rootfs from rootfs.sh).
+import {spawnSync} from 'node:child_process';
+import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(E2E_DIR, '..', '..');
+export const SHELL_SH = join(E2E_DIR, 'shell.sh');
+export const SCREENSHOT_DIR = join(E2E_DIR, 'screenshots');
+export const HEADROOM_UUID = 'headroom@headroom.github.io';
+export const HEADROOM_ZIP = process.env.HEADROOM_E2E_ZIP ??
+    join(REPO_ROOT, 'dist', `${HEADROOM_UUID}.shell-extension.zip`);
+
+export interface Paths {
+    /** rootfs on the host */
+    root: string;
+    /** host folder bind-mounted into the session */
+    share: string;
+    /** where `share` appears inside the session */
+    shareInside: string;
+    /** gnome-shell's stdout+stderr */
+    log: string;
+    stateDir: string;
+}
+
+export interface RunResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+function run(args: string[], timeoutMs = 60_000): RunResult {
+    const r = spawnSync('bash', [SHELL_SH, ...args], {encoding: 'utf8', timeout: timeoutMs});
+    if (r.error)
+        throw r.error;
+    return {status: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise(res => setTimeout(res, ms));
+
+/** Poll `fn` until it returns a value that is not undefined/false, or throw after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000,
+    intervalMs = 100): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+        try {
+            const v = fn();
+            if (v !== undefined && v !== false)
+                return v;
+            last = v;
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() > end)
+            throw new Error(`timeout after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+        await sleep(intervalMs);
+    }
+}
+
+/**
+ * Parse a GVariant text-format string literal as printed by g_variant_print (gdbus call):
+ * 'single' or "double" quoted, backslash escapes incl. \uXXXX and \UXXXXXXXX.
+ * Returns the value and the index after the closing quote.
+ */
+export function parseGVariantString(s: string, start: number): [string, number] {
+    const q = s[start];
+    if (q !== '\'' && q !== '"')
+        throw new Error(`expected a GVariant string at ${start} in ${s.slice(0, 200)}`);
+    let out = '';
+    let i = start + 1;
+    const simple: Record<string, string> = {
+        a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+    };
+    while (i < s.length) {
+        const c = s[i]!;
+        if (c === q)
+            return [out, i + 1];
+        if (c === '\\') {
+            const e = s[i + 1]!;
+            if (e === 'u' || e === 'U') {
+                const n = e === 'u' ? 4 : 8;
+                out += String.fromCodePoint(parseInt(s.slice(i + 2, i + 2 + n), 16));
+                i += 2 + n;
+                continue;
+            }
+            out += simple[e] ?? e;
+            i += 2;
+            continue;
+        }
+        out += c;
+        i++;
+    }
+    throw new Error('unterminated GVariant string');
+}
+
+export class GnomeShellSession {
+    readonly paths: Paths;
+    private running = false;
+    private readonly onExit = (): void => {
+        if (this.running)
+            run(['stop']);
+    };
+
+    constructor() {
+        const r = run(['paths']);
+        if (r.status !== 0)
+            throw new Error(`shell.sh paths failed: ${r.stderr}`);
+        this.paths = JSON.parse(r.stdout) as Paths;
+    }
+
+    /** Host path of a path inside the shared folder. */
+    hostPath(...parts: string[]): string {
+        return join(this.paths.share, ...parts);
+    }
+
+    /** Session path (inside the rootfs) of a path inside the shared folder. */
+    sessionPath(...parts: string[]): string {
+        return [this.paths.shareInside, ...parts].join('/');
+    }
+
+    /**
+     * Start a fresh session. `install`: zips installed with `gnome-extensions install --force`
+     * (as uid 1000, in the session) before gnome-shell starts. `settings`: keyfile fragment
+     * appended to ~/.config/glib-2.0/settings/keyfile.
+     */
+    start(opts: {install?: string[]; enable?: string[]; settings?: string} = {}): void {
+        const args = ['start'];
+        for (const z of opts.install ?? [])
+            args.push('--install', z);
+        for (const u of opts.enable ?? [])
+            args.push('--enable', u);
+        if (opts.settings !== undefined) {
+            mkdirSync(this.paths.stateDir, {recursive: true});
+            const f = join(this.paths.stateDir, 'settings.keyfile');
+            writeFileSync(f, opts.settings);
+            args.push('--settings', f);
+        }
+        process.on('exit', this.onExit);
+        this.running = true;
+        const r = run(args, 120_000);
+        if (r.status !== 0) {
+            this.stop();
+            throw new Error(`shell.sh start failed (${r.status}):\n${r.stderr}`);
+        }
+    }
+
+    stop(): void {
+        run(['stop']);
+        this.running = false;
+        process.off('exit', this.onExit);
+    }
+
+    /** Run a command inside the session as uid 1000. */
+    exec(cmd: string[], timeoutMs = 30_000): RunResult {
+        return run(['exec', ...cmd], timeoutMs);
+    }
+
+    execOk(cmd: string[], timeoutMs = 30_000): string {
+        const r = this.exec(cmd, timeoutMs);
+        if (r.status !== 0)
+            throw new Error(`'${cmd.join(' ')}' failed (${r.status}): ${r.stderr}${r.stdout}`);
+        return r.stdout;
+    }
+
+    /**
+     * Evaluate JS in gnome-shell through the harness extension. A promise is awaited; the result
+     * is JSON-parsed (undefined for no value). Throws with the JS error and stack on failure.
+     */
+    eval<T = unknown>(js: string, timeoutMs = 30_000): T {
+        const r = run(['eval', js], timeoutMs);
+        if (r.status !== 0)
+            throw new Error(`Eval call failed (${r.status}): ${r.stderr}`);
+        const out = r.stdout.trim();
+        const m = /^\((true|false), /.exec(out);
+        if (!m)
+            throw new Error(`unexpected Eval reply: ${out}`);
+        const [text] = parseGVariantString(out, m[0].length);
+        if (m[1] !== 'true')
+            throw new Error(`Eval threw: ${text}`);
+        return (text === '' ? undefined : JSON.parse(text)) as T;
+    }
+
+    gsettingsSet(schema: string, key: string, value: string): void {
+        this.execOk(['gsettings', 'set', schema, key, value]);
+    }
+
+    gsettingsGet(schema: string, key: string): string {
+        return this.execOk(['gsettings', 'get', schema, key]).trim();
+    }
+
+    /** org.gnome.Shell.Extensions.GetExtensionInfo over D-Bus: state and error of an extension. */
+    extensionInfo(uuid: string): {state: number; error: string; raw: string} {
+        const raw = this.execOk(['gdbus', 'call', '--session', '--dest', 'org.gnome.Shell',
+            '--object-path', '/org/gnome/Shell', '--method',
+            'org.gnome.Shell.Extensions.GetExtensionInfo', uuid]).trim();
+        const sm = /'state': <([\d.]+)>/.exec(raw);
+        const em = /'error': <(?=['"])/.exec(raw);
+        return {
+            state: sm ? Number(sm[1]) : NaN,
+            error: em ? parseGVariantString(raw, em.index + em[0].length)[0] : '',
+            raw,
+        };
+    }
+
+    /** Wait for ACTIVE (1); fail early on ERROR (3) / OUT_OF_DATE (4). */
+    async waitForExtensionActive(uuid: string, timeoutMs = 5000): Promise<void> {
+        await waitFor(`${uuid} ACTIVE`, () => {
+            const info = this.extensionInfo(uuid);
+            if (info.state === 3 || info.state === 4)
+                throw new Error(`${uuid} state ${info.state}: ${info.error}`);
+            return info.state === 1;
+        }, timeoutMs).catch(e => {
+            const info = this.extensionInfo(uuid);
+            throw new Error(`${String(e)}; info: ${info.raw}`);
+        });
+    }
+
+    /** Save a PNG of a stage area (default: the top bar) to a host path. */
+    screenshot(hostFile: string, area?: {x: number; y: number; w: number; h: number}): void {
+        const name = `.shot-${process.pid}-${Date.now()}.png`;
+        const inside = this.sessionPath(name);
+        const a = area ?? this.eval<{x: number; y: number; w: number; h: number}>(
+            `(() => { const p = Main.panel; const [x, y] = p.get_transformed_position();
+              const [w, h] = p.get_transformed_size(); return {x, y, w, h}; })()`);
+        this.eval(`screenshot(${JSON.stringify(inside)}, ${Math.round(a.x)}, ${Math.round(a.y)}, ` +
+            `${Math.round(a.w)}, ${Math.round(a.h)})`);
+        mkdirSync(dirname(hostFile), {recursive: true});
+        const data = spawnSync('cat', [this.hostPath(name)]);
+        writeFileSync(hostFile, data.stdout);
+        rmSync(this.hostPath(name), {force: true});
+    }
+}
+
+// ---- cgroup fixture ------------------------------------------------------------------------
+
+export interface Psi {
+    some: number;
+    full: number;
+}
+
+export const SLICES = ['app.slice', 'session.slice', 'background.slice'] as const;
+export type Slice = typeof SLICES[number];
+
+export function psiText(p: Psi, total = 0): string {
+    const f = (v: number): string => v.toFixed(2);
+    return `some avg10=${f(p.some)} avg60=${f(p.some)} avg300=${f(p.some)} total=${total}\n` +
+        `full avg10=${f(p.full)} avg60=${f(p.full)} avg300=${f(p.full)} total=${total}\n`;
+}
+
+/** A fake cgroup v2 tree as Headroom reads it, rooted at `root` (a host path). */
+export class CgroupFixture {
+    constructor(readonly root: string) {}
+
+    sliceDir(slice: Slice): string {
+        return join(this.root, 'user.slice', 'user-1000.slice', 'user@1000.service', slice);
+    }
+
+    create(): void {
+        rmSync(this.root, {recursive: true, force: true});
+        const MiB = 1024 * 1024;
+        const sizes: Record<Slice, number> = {
+            'app.slice': 1200 * MiB, 'session.slice': 300 * MiB, 'background.slice': 100 * MiB,
+        };
+        for (const s of SLICES) {
+            const d = this.sliceDir(s);
+            mkdirSync(d, {recursive: true});
+            const anon = Math.round(sizes[s] * 0.7);
+            const file = sizes[s] - anon;
+            writeFileSync(join(d, 'memory.stat'),
+                `anon ${anon}\nfile ${file}\nkernel 0\nshmem 0\npgscan 0\npgsteal 0\n`);
+            writeFileSync(join(d, 'memory.events'),
+                'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n');
+            writeFileSync(join(d, 'memory.current'), `${sizes[s]}\n`);
+            writeFileSync(join(d, 'memory.swap.current'), '0\n');
+            writeFileSync(join(d, 'memory.high'), 'max\n');
+            writeFileSync(join(d, 'memory.max'), 'max\n');
+            writeFileSync(join(d, 'memory.low'), '0\n');
+            writeFileSync(join(d, 'memory.min'), '0\n');
+            writeFileSync(join(d, 'cgroup.procs'), '');
+            writeFileSync(join(d, 'memory.pressure'), psiText({some: 0, full: 0}));
+        }
+        chmodTree(this.root);
+    }
+
+    /** Rewrite one slice's memory.pressure in place (the shell reads it live). */
+    setPressure(slice: Slice, p: Psi): void {
+        writeFileSync(join(this.sliceDir(slice), 'memory.pressure'), psiText(p));
+    }
+}
+
+function chmodTree(dir: string): void {
+    // Readable by uid 1000 inside the session (umask may be strict on CI).
+    spawnSync('chmod', ['-R', 'a+rX', dir]);
+    chmodSync(dir, 0o755);
+}
+
+/** Lines of the shell log that indicate errors: JS ERROR, CRITICAL, or warnings naming headroom. */
+export function logErrors(log: string): string[] {
+    return log.split('\n').filter(l =>
+        /JS ERROR|CRITICAL|JS WARNING/.test(l) ||
+        (/headroom/i.test(l) && /error|warning|exception|stack|failed/i.test(l) &&
+            !/^headroom-e2e: /.test(l)));
+}
