@@ -1,7 +1,7 @@
 // Helpers for Headroom's end-to-end tests against a real headless GNOME Shell (see README.md).
 // Node side only: drives test/e2e/shell.sh (root, private mount+PID namespace, rootfs from rootfs.sh).
 import {spawnSync} from 'node:child_process';
-import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -183,12 +183,29 @@ export class GnomeShellSession {
         return (text === '' ? undefined : JSON.parse(text)) as T;
     }
 
-    gsettingsSet(schema: string, key: string, value: string): void {
-        this.execOk(['gsettings', 'set', schema, key, value]);
+    /** `gsettings set`; pass `schemaDir` for an extension's schema (see extensionSchemaDir). */
+    gsettingsSet(schema: string, key: string, value: string, schemaDir?: string): void {
+        const dir = schemaDir !== undefined ? ['--schemadir', schemaDir] : [];
+        this.execOk(['gsettings', ...dir, 'set', schema, key, value]);
     }
 
-    gsettingsGet(schema: string, key: string): string {
-        return this.execOk(['gsettings', 'get', schema, key]).trim();
+    gsettingsGet(schema: string, key: string, schemaDir?: string): string {
+        const dir = schemaDir !== undefined ? ['--schemadir', schemaDir] : [];
+        return this.execOk(['gsettings', ...dir, 'get', schema, key]).trim();
+    }
+
+    /** Compiled schemas of a user-installed extension (gnome-extensions install compiles them). */
+    extensionSchemaDir(uuid: string): string {
+        return `/home/tester/.local/share/gnome-shell/extensions/${uuid}/schemas`;
+    }
+
+    /** org.gnome.Shell.Extensions.EnableExtension / DisableExtension over D-Bus (on the shell itself). */
+    setExtensionEnabled(uuid: string, enabled: boolean): void {
+        const out = this.execOk(['gdbus', 'call', '--session', '--dest', 'org.gnome.Shell',
+            '--object-path', '/org/gnome/Shell', '--method',
+            `org.gnome.Shell.Extensions.${enabled ? 'Enable' : 'Disable'}Extension`, uuid]).trim();
+        if (out !== '(true,)')
+            throw new Error(`${enabled ? 'Enable' : 'Disable'}Extension(${uuid}) returned ${out}`);
     }
 
     /** org.gnome.Shell.Extensions.GetExtensionInfo over D-Bus: state and error of an extension. */
@@ -228,8 +245,7 @@ export class GnomeShellSession {
         this.eval(`screenshot(${JSON.stringify(inside)}, ${Math.round(a.x)}, ${Math.round(a.y)}, ` +
             `${Math.round(a.w)}, ${Math.round(a.h)})`);
         mkdirSync(dirname(hostFile), {recursive: true});
-        const data = spawnSync('cat', [this.hostPath(name)]);
-        writeFileSync(hostFile, data.stdout);
+        writeFileSync(hostFile, readFileSync(this.hostPath(name)));
         rmSync(this.hostPath(name), {force: true});
     }
 }

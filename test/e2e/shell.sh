@@ -192,8 +192,9 @@ EOF
   done
   local out
   while :; do
-    out=$("$0" eval 'Main.overview.hide(); Main.overview.visible' 2>/dev/null || true)
+    out=$(cmd_eval 'Main.overview.hide(); Main.overview.visible' 2>/dev/null || true)
     case "$out" in "(true, 'false')") break ;; esac
+    unshare_pid >/dev/null || { tail -n 40 "$LOG" >&2; die "gnome-shell exited during start"; }
     [ $((SECONDS - t0)) -lt 60 ] || { tail -n 40 "$LOG" >&2; cmd_stop; die "timeout waiting for the harness (last: $out)"; }
     sleep 0.1
   done
