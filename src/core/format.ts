@@ -118,3 +118,10 @@ export function accessibleText(snapshot: Snapshot): string {
     const worst = snapshot.worst;
     return worst ? `${state}. ${describeSlice(worst)}` : state;
 }
+
+/** The menu header's second line: why the level is unknown, or the most urgent slice. */
+export function summaryLine(snapshot: Snapshot): string {
+    if (snapshot.level === 'unknown')
+        return snapshot.reason ?? '';
+    return snapshot.worst ? describeSlice(snapshot.worst) : '';
+}

@@ -1,0 +1,81 @@
+// Asynchronous reads of cgroup and proc files. Nothing here blocks the main loop: GIO runs the reads
+// on its worker threads and calls back on the main context.
+
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import { fail, ok, type Result } from '../core/result.js';
+
+const decoder = new TextDecoder('utf-8');
+
+/** Reads a whole (small) file as text; a missing, unreadable or vanished file is a Failure, not a throw. */
+export function readText(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+    const file = Gio.File.new_for_path(path);
+    return new Promise(resolve => {
+        file.load_contents_async(cancellable, (_source, res) => {
+            try {
+                const [, bytes] = file.load_contents_finish(res);
+                resolve(ok(decoder.decode(bytes)));
+            } catch (error) {
+                resolve(fileFailure(path, error));
+            }
+        });
+    });
+}
+
+/** Names of the subdirectories of `path`. */
+export function listDirectories(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string[]>> {
+    const dir = Gio.File.new_for_path(path);
+    return new Promise(resolve => {
+        dir.enumerate_children_async('standard::name,standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
+            GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
+                let enumerator: Gio.FileEnumerator;
+                try {
+                    enumerator = dir.enumerate_children_finish(res);
+                } catch (error) {
+                    resolve(fileFailure(path, error));
+                    return;
+                }
+                collectDirectories(enumerator, [], cancellable, path, resolve);
+            });
+    });
+}
+
+function collectDirectories(enumerator: Gio.FileEnumerator, names: string[], cancellable: Gio.Cancellable | null,
+    path: string, resolve: (r: Result<string[]>) => void): void {
+    enumerator.next_files_async(100, GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
+        let infos: Gio.FileInfo[];
+        try {
+            infos = enumerator.next_files_finish(res);
+        } catch (error) {
+            enumerator.close_async(GLib.PRIORITY_DEFAULT, null, null);
+            resolve(fileFailure(path, error));
+            return;
+        }
+        if (infos.length === 0) {
+            enumerator.close_async(GLib.PRIORITY_DEFAULT, null, null);
+            resolve(ok(names.sort()));
+            return;
+        }
+        for (const info of infos) {
+            if (info.get_file_type() === Gio.FileType.DIRECTORY)
+                names.push(info.get_name());
+        }
+        collectDirectories(enumerator, names, cancellable, path, resolve);
+    });
+}
+
+/** Turns a GIO error into a reason a person can read. */
+export function fileFailure(path: string, error: unknown): { ok: false; error: { code: string; message: string } } {
+    if (error instanceof GLib.Error) {
+        if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND))
+            return fail('missing', `${path} does not exist`);
+        if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.PERMISSION_DENIED))
+            return fail('denied', `no permission to read ${path}`);
+        if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED))
+            return fail('cancelled', `reading ${path} was cancelled`);
+        // ENODEV and friends: the cgroup was removed between listing and reading.
+        return fail('io', `cannot read ${path}: ${error.message}`);
+    }
+    throw error;
+}

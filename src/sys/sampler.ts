@@ -1,0 +1,159 @@
+// Samples the monitored cgroups once a second, the cadence of systemd-oomd: every slice's
+// memory.pressure and memory.stat, read asynchronously and together. PSI files emit no change events,
+// so they are polled; a file monitor on each slice's memory.events wakes an extra sample when the
+// kernel reports high/max/oom_kill events, and one on the user manager's directory notices slices
+// that appear or go away.
+
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import { Disposer } from '../core/disposer.js';
+import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
+import { parseKeyValues } from '../core/keyvalue.js';
+import { parsePsi } from '../core/psi.js';
+import { discoverUserSlices, userManagerPath } from './cgroups.js';
+import { readText } from './files.js';
+
+export interface SamplerOptions {
+    /** Where cgroup v2 is mounted (a fixture tree in tests). */
+    root: string;
+    uid: number;
+    /** Explicit cgroups (paths below root) to watch instead of the user's slices. */
+    cgroups?: string[];
+    /** Decides each cgroup's oomd policy. */
+    policyFor: (path: string) => MonitoredCgroup['policy'];
+    /** Called on the main loop with every sample, and with the reason when nothing can be watched. */
+    onSample: (sample: Sample, unreadableReason: string | null) => void;
+    intervalMs?: number;
+    onError?: (error: unknown) => void;
+}
+
+export class PressureSampler {
+    private readonly _disposer: Disposer;
+    private readonly _cancellable = new Gio.Cancellable();
+    private _watch: Disposer | null = null;
+    private _paths: string[] = [];
+    private _reason: string | null = null;
+    private _busy = false;
+    private _again = false;
+
+    constructor(private readonly _opts: SamplerOptions) {
+        this._disposer = new Disposer(_opts.onError);
+        this._disposer.defer(() => this._cancellable.cancel());
+    }
+
+    start(): void {
+        const interval = this._opts.intervalMs ?? 1000;
+        const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, interval, () => {
+            this.sampleNow();
+            return GLib.SOURCE_CONTINUE;
+        });
+        this._disposer.defer(() => GLib.source_remove(id));
+        void this._discover().then(() => this.sampleNow());
+    }
+
+    stop(): void {
+        this._disposer.dispose();
+    }
+
+    /** Takes a sample now, unless one is being read; then one more follows it. */
+    sampleNow(): void {
+        if (this._cancellable.is_cancelled())
+            return;
+        if (this._busy) {
+            this._again = true;
+            return;
+        }
+        this._busy = true;
+        void this._sample().then(() => {
+            this._busy = false;
+            if (this._again) {
+                this._again = false;
+                this.sampleNow();
+            }
+        });
+    }
+
+    private async _discover(): Promise<void> {
+        const { root, uid, cgroups } = this._opts;
+        if (cgroups && cgroups.length > 0) {
+            this._paths = cgroups;
+            this._reason = null;
+        } else {
+            const found = await discoverUserSlices(root, uid, this._cancellable);
+            if (this._cancellable.is_cancelled())
+                return;
+            this._paths = found.ok ? found.value : [];
+            this._reason = found.ok ? null : found.error.message;
+        }
+        this._rewatch();
+    }
+
+    private async _sample(): Promise<void> {
+        const time = GLib.get_monotonic_time() / 1e6;
+        const readings = await Promise.all(this._paths.map(path => this._read(path)));
+        if (this._cancellable.is_cancelled())
+            return;
+        this._opts.onSample({ time, readings }, this._reason);
+    }
+
+    private async _read(path: string): Promise<CgroupReading> {
+        const dir = `${this._opts.root}${path}`;
+        const [pressure, stat] = await Promise.all([
+            readText(`${dir}/memory.pressure`, this._cancellable),
+            readText(`${dir}/memory.stat`, this._cancellable),
+        ]);
+        const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
+        return {
+            path,
+            policy: this._opts.policyFor(path),
+            psi: pressure.ok ? parsePsi(pressure.value) : pressure,
+            pgscan: parsedStat?.ok ? parsedStat.value.get('pgscan') ?? null : null,
+        };
+    }
+
+    private _unwatch(): void {
+        this._watch?.dispose();
+        this._watch = null;
+    }
+
+    /** File monitors: slices appearing or vanishing, and each slice's memory events. */
+    private _rewatch(): void {
+        this._unwatch();
+        const watch = this._watch = this._disposer.child();
+        const { root, uid, cgroups } = this._opts;
+
+        if (!cgroups || cgroups.length === 0) {
+            this._monitor(watch, `${root}${userManagerPath(uid)}`, (_file, event) => {
+                if (event === Gio.FileMonitorEvent.CREATED || event === Gio.FileMonitorEvent.DELETED)
+                    void this._discover().then(() => this.sampleNow());
+            }, true);
+        }
+        for (const path of this._paths) {
+            this._monitor(watch, `${root}${path}/memory.events`, (_file, event) => {
+                if (event === Gio.FileMonitorEvent.CHANGED)
+                    this.sampleNow();
+            }, false);
+        }
+    }
+
+    private _monitor(watch: Disposer, path: string,
+        handler: (file: Gio.File, event: Gio.FileMonitorEvent) => void, directory: boolean): void {
+        const file = Gio.File.new_for_path(path);
+        let monitor: Gio.FileMonitor;
+        try {
+            monitor = directory
+                ? file.monitor_directory(Gio.FileMonitorFlags.NONE, this._cancellable)
+                : file.monitor_file(Gio.FileMonitorFlags.NONE, this._cancellable);
+        } catch {
+            // No inotify watch possible (missing file, out of watches): the 1 s poll still sees everything.
+            return;
+        }
+        const id = monitor.connect('changed', (_m: Gio.FileMonitor, f: Gio.File, _other: Gio.File | null,
+            event: Gio.FileMonitorEvent) => handler(f, event));
+        watch.defer(() => {
+            monitor.disconnect(id);
+            monitor.cancel();
+        });
+    }
+}
