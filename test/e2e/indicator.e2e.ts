@@ -45,7 +45,7 @@ describe('Headroom indicator in GNOME Shell (e2e)', function () {
             const s = buttonState();
             return s !== null && s.classes.length === 1 && s.classes[0] === level &&
                 (label === undefined || s.label === label) ? s : undefined;
-        }, timeoutMs, 200).catch(e => {
+        }, timeoutMs, 200).catch((e: unknown) => {
             throw new Error(`${String(e)}; button: ${JSON.stringify(buttonState())}`);
         });
 

@@ -75,11 +75,11 @@ export function parseGVariantString(s: string, start: number): [string, number] 
         a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
     };
     while (i < s.length) {
-        const c = s[i]!;
+        const c = s.charAt(i);
         if (c === q)
             return [out, i + 1];
         if (c === '\\') {
-            const e = s[i + 1]!;
+            const e = s.charAt(i + 1);
             if (e === 'u' || e === 'U') {
                 const n = e === 'u' ? 4 : 8;
                 out += String.fromCodePoint(parseInt(s.slice(i + 2, i + 2 + n), 16));
@@ -169,6 +169,7 @@ export class GnomeShellSession {
      * Evaluate JS in gnome-shell through the harness extension. A promise is awaited; the result
      * is JSON-parsed (undefined for no value). Throws with the JS error and stack on failure.
      */
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- caller states the JSON shape
     eval<T = unknown>(js: string, timeoutMs = 30_000): T {
         const r = run(['eval', js], timeoutMs);
         if (r.status !== 0)
@@ -229,7 +230,7 @@ export class GnomeShellSession {
             if (info.state === 3 || info.state === 4)
                 throw new Error(`${uuid} state ${info.state}: ${info.error}`);
             return info.state === 1;
-        }, timeoutMs).catch(e => {
+        }, timeoutMs).catch((e: unknown) => {
             const info = this.extensionInfo(uuid);
             throw new Error(`${String(e)}; info: ${info.raw}`);
         });
@@ -318,5 +319,5 @@ export function logErrors(log: string): string[] {
     return log.split('\n').filter(l =>
         /JS ERROR|CRITICAL|JS WARNING/.test(l) ||
         (/headroom/i.test(l) && /error|warning|exception|stack|failed/i.test(l) &&
-            !/^headroom-e2e: /.test(l)));
+            !l.startsWith('headroom-e2e: ')));
 }

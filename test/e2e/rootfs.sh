@@ -15,6 +15,7 @@
 set -euo pipefail
 
 SCRIPT_VERSION=1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUITE="${1:-${HEADROOM_E2E_SUITE:-trixie}}"
 CACHE="${HEADROOM_E2E_CACHE:-/var/cache/headroom-e2e}"
 WORK="${HEADROOM_E2E_WORK:-/var/tmp/headroom-e2e}"
@@ -107,6 +108,8 @@ EOF
 fi
 
 echo "$STAMP_CONTENT" >"$ROOT.new/etc/headroom-e2e-rootfs"
+# A session still running in the old tree is stopped before the tree is replaced.
+HEADROOM_E2E_SUITE="$SUITE" HEADROOM_E2E_WORK="$WORK" bash "$HERE/shell.sh" stop
 clean_tree "$ROOT"
 mv "$ROOT.new" "$ROOT"
 log "rootfs ready: $ROOT"

@@ -1,3 +1,4 @@
+/* global global */
 // Test-only harness extension for Headroom's end-to-end tests. NEVER shipped.
 // Exposes org.gnome.Shell.E2E.Eval(s) -> (bs) on the session bus at /org/gnome/Shell/E2E.
 // Eval'd code sees Main, GLib, Gio, Clutter, St, Meta, Shell and the helpers below; a returned
@@ -111,12 +112,11 @@ export default class E2EHarness extends Extension {
     async EvalAsync([code], invocation) {
         try {
             void SCOPE;
-            // eslint-disable-next-line no-eval
             const value = await eval(code);
             let json;
             try {
                 json = value === undefined ? '' : JSON.stringify(value);
-            } catch (e) {
+            } catch {
                 json = String(value);
             }
             invocation.return_value(new GLib.Variant('(bs)', [true, json ?? '']));
