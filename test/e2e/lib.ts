@@ -40,6 +40,9 @@ function run(args: string[], timeoutMs = 60_000): RunResult {
 
 export const sleep = (ms: number): Promise<void> => new Promise(res => setTimeout(res, ms));
 
+/** Thrown from a waitFor callback to stop polling at once (e.g. the extension went to ERROR). */
+export class WaitAbort extends Error {}
+
 /** Poll `fn` until it returns a value that is not undefined/false, or throw after `timeoutMs`. */
 export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000,
     intervalMs = 100): Promise<T> {
@@ -52,6 +55,8 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false, 
                 return v;
             last = v;
         } catch (e) {
+            if (e instanceof WaitAbort)
+                throw e;
             last = e;
         }
         if (Date.now() > end)
@@ -228,7 +233,7 @@ export class GnomeShellSession {
         await waitFor(`${uuid} ACTIVE`, () => {
             const info = this.extensionInfo(uuid);
             if (info.state === 3 || info.state === 4)
-                throw new Error(`${uuid} state ${info.state}: ${info.error}`);
+                throw new WaitAbort(`${uuid} state ${info.state}: ${info.error}`);
             return info.state === 1;
         }, timeoutMs).catch((e: unknown) => {
             const info = this.extensionInfo(uuid);
