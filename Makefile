@@ -50,7 +50,7 @@ test-unit: $(NPM_STAMP)
 	npx mocha
 
 test-gjs: build
-	npx mocha --config test/gjs/.mocharc.json
+	npx mocha --config test/adapters/.mocharc.json
 
 test-e2e: pack
 	bash test/e2e/run.sh

@@ -75,7 +75,8 @@ export default defineConfig(
         extends: [tseslint.configs.disableTypeChecked],
         languageOptions: {
             globals: { print: 'readonly', printerr: 'readonly', log: 'readonly', ARGV: 'readonly',
-                console: 'readonly', process: 'readonly' },
+                console: 'readonly', process: 'readonly', URL: 'readonly', Buffer: 'readonly',
+                setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' },
         },
     },
 );

@@ -1,0 +1,35 @@
+// Runs the GJS-side adapter tests (test/gjs/*.gjs.ts, bundled into dist-test/) under real gjs and
+// reports each of their results as a mocha test.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface GjsResult { name: string; ok: boolean; error?: string }
+
+execFileSync('node', ['test/gjs/build.mjs'], { stdio: 'inherit' });
+
+function runBundle(bundle: string, env: Record<string, string>): { results: GjsResult[]; stderr: string; status: number | null } {
+    const r = spawnSync('gjs', ['-m', bundle], { encoding: 'utf8', timeout: 120000, env: { ...process.env, ...env } });
+    const results = r.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as GjsResult);
+    return { results, stderr: r.stderr, status: r.status };
+}
+
+const fixture = mkdtempSync(join(tmpdir(), 'headroom-gjs-fixture-'));
+cpSync('test/fixtures/calm', fixture, { recursive: true });
+const sys = runBundle('dist-test/sys.gjs.js', { HEADROOM_FIXTURE: fixture });
+
+describe('src/sys under gjs (fixture trees)', function () {
+    it('the gjs test bundle ran to the end', function () {
+        assert.equal(sys.status, 0, sys.stderr);
+        assert.ok(sys.results.length >= 15, `only ${sys.results.length} results; stderr:\n${sys.stderr}`);
+    });
+    for (const result of sys.results) {
+        it(result.name, function () {
+            if (!result.ok)
+                assert.fail(result.error);
+        });
+    }
+});

@@ -1,0 +1,74 @@
+// A minimal test runner for code that needs real GJS (Gio, GLib). Each test prints one JSON line;
+// the mocha suite in gjs.test.ts runs the bundle and turns every line into a mocha test.
+
+import GLib from 'gi://GLib';
+
+type TestFn = () => void | Promise<void>;
+
+const tests: { name: string; fn: TestFn }[] = [];
+
+export function test(name: string, fn: TestFn): void {
+    tests.push({ name, fn });
+}
+
+export class AssertionError extends Error {}
+
+export function assert(condition: unknown, message: string): asserts condition {
+    if (!condition)
+        throw new AssertionError(message);
+}
+
+export function assertEqual<T>(actual: T, expected: T, what: string): void {
+    const a = JSON.stringify(actual);
+    const e = JSON.stringify(expected);
+    if (a !== e)
+        throw new AssertionError(`${what}: expected ${e}, got ${a}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise(resolve => {
+        GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+            resolve();
+            return GLib.SOURCE_REMOVE;
+        });
+    });
+}
+
+/** Resolves with the first value `probe` returns that is not undefined, polling every 50 ms. */
+export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const deadline = GLib.get_monotonic_time() + timeoutMs * 1000;
+    for (;;) {
+        const value = probe();
+        if (value !== undefined)
+            return value;
+        if (GLib.get_monotonic_time() > deadline)
+            throw new AssertionError(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(50);
+    }
+}
+
+export function env(name: string): string {
+    const value = GLib.getenv(name);
+    if (value === null)
+        throw new AssertionError(`environment variable ${name} is not set`);
+    return value;
+}
+
+/** Runs every registered test in order inside a GLib main loop, then exits. */
+export function run(): void {
+    const loop = new GLib.MainLoop(null, false);
+    void (async () => {
+        for (const { name, fn } of tests) {
+            const started = GLib.get_monotonic_time();
+            try {
+                await fn();
+                print(JSON.stringify({ name, ok: true, ms: (GLib.get_monotonic_time() - started) / 1000 }));
+            } catch (error) {
+                const e = error as Error;
+                print(JSON.stringify({ name, ok: false, error: `${e.message}\n${e.stack ?? ''}` }));
+            }
+        }
+        loop.quit();
+    })();
+    loop.run();
+}

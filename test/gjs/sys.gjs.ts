@@ -1,0 +1,226 @@
+// Adapter tests under real GJS: the Gio reader, cgroup discovery and the sampler, against a writable
+// copy of a fixture tree ($HEADROOM_FIXTURE) and, when given, a real cgroup v2 child ($HEADROOM_REAL_CGROUP).
+
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import { discoverUserSlices } from '../../src/sys/cgroups.js';
+import { listDirectories, readText } from '../../src/sys/files.js';
+import { PressureSampler } from '../../src/sys/sampler.js';
+import { parsePsi } from '../../src/core/psi.js';
+import { FEDORA_POLICY } from '../../src/core/oomd.js';
+import type { Sample } from '../../src/core/engine.js';
+import { assert, assertEqual, env, run, sleep, test, waitFor } from './harness.js';
+
+const fixture = env('HEADROOM_FIXTURE');
+const manager = '/user.slice/user-1000.slice/user@1000.service';
+const app = `${manager}/app.slice`;
+
+function write(path: string, text: string): void {
+    GLib.file_set_contents(path, text);
+}
+
+/** Rewrites a file in place (one IN_MODIFY), as the kernel updates memory.events, not by rename. */
+function writeInPlace(path: string, text: string): void {
+    const stream = Gio.File.new_for_path(path).open_readwrite(null);
+    stream.seek(0, GLib.SeekType.SET, null);
+    stream.truncate(0, null);
+    stream.get_output_stream().write_all(new TextEncoder().encode(text), null);
+    stream.close(null);
+}
+
+function pressure(full: number): string {
+    return `some avg10=${(full + 5).toFixed(2)} avg60=1.00 avg300=0.50 total=1000\n` +
+        `full avg10=${full.toFixed(2)} avg60=1.00 avg300=0.50 total=900\n`;
+}
+
+function mkdtemp(): string {
+    return GLib.dir_make_tmp('headroom-gjs-XXXXXX');
+}
+
+test('readText reads a cgroup file', async () => {
+    const r = await readText(`${fixture}${app}/memory.pressure`, null);
+    assert(r.ok, 'read failed');
+    assert(parsePsi(r.value).ok, 'fixture pressure does not parse');
+});
+
+test('readText of a missing file is a "missing" failure with the path', async () => {
+    const r = await readText(`${fixture}/nope/memory.pressure`, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'missing', 'code');
+    assert(r.error.message.includes('/nope/memory.pressure'), `message names the path: ${r.error.message}`);
+});
+
+test('readText of a directory is an "io" failure, not an exception', async () => {
+    const r = await readText(`${fixture}${app}`, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'io', 'code');
+});
+
+test('readText cancelled is a "cancelled" failure', async () => {
+    const c = new Gio.Cancellable();
+    c.cancel();
+    const r = await readText(`${fixture}${app}/memory.pressure`, c);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'cancelled', 'code');
+});
+
+test('listDirectories lists subdirectories only, sorted', async () => {
+    const r = await listDirectories(`${fixture}${manager}`, null);
+    assert(r.ok, 'listing failed');
+    assertEqual(r.value, ['app.slice', 'background.slice', 'session.slice'], 'directories');
+});
+
+test('discoverUserSlices finds the slices under user@UID.service', async () => {
+    const r = await discoverUserSlices(fixture, 1000, null);
+    assert(r.ok, `discovery failed: ${r.ok ? '' : r.error.message}`);
+    assertEqual(r.value, [`${manager}/app.slice`, `${manager}/background.slice`, `${manager}/session.slice`], 'slices');
+});
+
+test('discoverUserSlices on a tree without cgroup v2 says so', async () => {
+    const empty = mkdtemp();
+    const r = await discoverUserSlices(empty, 1000, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'no-cgroup2', 'code');
+    assert(r.error.message.includes('cgroup v1'), r.error.message);
+});
+
+test('discoverUserSlices without a user manager for the uid says so', async () => {
+    const r = await discoverUserSlices(fixture, 4242, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'no-user-manager', 'code');
+    assert(r.error.message.includes('uid 4242'), r.error.message);
+});
+
+test('discoverUserSlices with a manager but no slices says so', async () => {
+    const root = mkdtemp();
+    GLib.mkdir_with_parents(`${root}/user.slice/user-7.slice/user@7.service/init.scope`, 0o755);
+    write(`${root}/cgroup.controllers`, 'memory pids\n');
+    const r = await discoverUserSlices(root, 7, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.code, 'no-slices', 'code');
+});
+
+/** Runs a sampler on the fixture and collects its samples. */
+function sampling(intervalMs: number, root = fixture, cgroups?: string[]) {
+    const samples: { sample: Sample; reason: string | null }[] = [];
+    const errors: unknown[] = [];
+    const sampler = new PressureSampler({
+        root, uid: 1000, cgroups, intervalMs,
+        policyFor: () => FEDORA_POLICY,
+        onSample: (sample, reason) => samples.push({ sample, reason }),
+        onError: e => errors.push(e),
+    });
+    sampler.start();
+    return { samples, errors, sampler };
+}
+
+function fullOf(sample: Sample, path: string): number | null {
+    const r = sample.readings.find(x => x.path === path);
+    return r?.psi.ok ? r.psi.value.full.avg10 : null;
+}
+
+test('the sampler reads every slice and follows a changed pressure file', async () => {
+    const { samples, sampler } = sampling(200);
+    try {
+        await waitFor(() => (samples.length > 0 ? true : undefined), 3000, 'a first sample');
+        const first = samples[0]?.sample;
+        assert(first, 'a sample');
+        assertEqual(first.readings.map(r => r.path).sort(),
+            [`${manager}/app.slice`, `${manager}/background.slice`, `${manager}/session.slice`], 'paths');
+        assertEqual(first.readings.find(r => r.path === app)?.pgscan, 31844921, 'pgscan from memory.stat');
+        write(`${fixture}${app}/memory.pressure`, pressure(63.5));
+        await waitFor(() => samples.some(s => fullOf(s.sample, app) === 63.5) ? true : undefined, 3000,
+            'the new pressure');
+    } finally {
+        sampler.stop();
+        write(`${fixture}${app}/memory.pressure`, pressure(0.5));
+    }
+});
+
+test('the sampler stops completely: no sample after stop()', async () => {
+    const { samples, sampler } = sampling(100);
+    await waitFor(() => (samples.length >= 2 ? true : undefined), 3000, 'two samples');
+    sampler.stop();
+    const count = samples.length;
+    await sleep(400);
+    assertEqual(samples.length, count, 'samples after stop');
+});
+
+test('a memory.events change wakes an extra sample before the next tick', async () => {
+    const { samples, sampler } = sampling(60000);
+    try {
+        await waitFor(() => (samples.length >= 1 ? true : undefined), 3000, 'the first sample');
+        await sleep(300);
+        const before = samples.length;
+        writeInPlace(`${fixture}${app}/memory.events`, 'low 0\nhigh 3\nmax 0\noom 0\noom_kill 0\n');
+        await waitFor(() => (samples.length > before ? true : undefined), 3000, 'a sample woken by memory.events');
+    } finally {
+        sampler.stop();
+    }
+});
+
+test('a slice that appears or vanishes is picked up through the directory monitor', async () => {
+    const root = mkdtemp();
+    const base = `${root}${manager}`;
+    GLib.mkdir_with_parents(`${base}/app.slice`, 0o755);
+    write(`${base}/app.slice/memory.pressure`, pressure(1));
+    const { samples, sampler } = sampling(60000, root);
+    try {
+        await waitFor(() => (samples.length >= 1 ? true : undefined), 3000, 'the first sample');
+        GLib.mkdir_with_parents(`${base}/user.slice`, 0o755);
+        write(`${base}/user.slice/memory.pressure`, pressure(2));
+        await waitFor(() => samples.some(s => fullOf(s.sample, `${manager}/user.slice`) === 2) ? true : undefined,
+            4000, 'the new slice');
+        GLib.unlink(`${base}/user.slice/memory.pressure`);
+        GLib.rmdir(`${base}/user.slice`);
+        await waitFor(() => {
+            const last = samples.at(-1)?.sample;
+            return last && !last.readings.some(r => r.path === `${manager}/user.slice`) ? true : undefined;
+        }, 4000, 'the slice to be dropped');
+    } finally {
+        sampler.stop();
+    }
+});
+
+test('a cgroup that vanishes between listing and reading gives a failure for that slice only', async () => {
+    const root = mkdtemp();
+    GLib.mkdir_with_parents(`${root}/a`, 0o755);
+    write(`${root}/a/memory.pressure`, pressure(3));
+    const { samples, sampler } = sampling(60000, root, ['/a', '/gone']);
+    try {
+        const s = await waitFor(() => samples[0]?.sample, 3000, 'a sample');
+        assertEqual(fullOf(s, '/a'), 3, 'the readable cgroup');
+        const gone = s.readings.find(r => r.path === '/gone');
+        assert(gone && !gone.psi.ok && gone.psi.error.code === 'missing', 'the vanished cgroup is a missing failure');
+        assertEqual(gone.pgscan, null, 'no pgscan without memory.stat');
+    } finally {
+        sampler.stop();
+    }
+});
+
+test('malformed pressure text is a parse failure, not an exception', async () => {
+    const root = mkdtemp();
+    GLib.mkdir_with_parents(`${root}/a`, 0o755);
+    write(`${root}/a/memory.pressure`, 'some avg10=1.00 avg60=oops\n');
+    const { samples, sampler } = sampling(60000, root, ['/a']);
+    try {
+        const s = await waitFor(() => samples[0]?.sample, 3000, 'a sample');
+        const r = s.readings[0];
+        assert(r && !r.psi.ok && r.psi.error.code === 'malformed', `malformed: ${JSON.stringify(r?.psi)}`);
+    } finally {
+        sampler.stop();
+    }
+});
+
+const real = GLib.getenv('HEADROOM_REAL_CGROUP');
+if (real) {
+    test('a real cgroup v2 child: memory.pressure reads and parses through Gio', async () => {
+        const r = await readText(`${real}/memory.pressure`, null);
+        assert(r.ok, `read failed: ${r.ok ? '' : r.error.message}`);
+        const psi = parsePsi(r.value);
+        assert(psi.ok, `parse failed: ${psi.ok ? '' : psi.error.message}`);
+    });
+}
+
+run();
