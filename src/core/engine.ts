@@ -106,7 +106,10 @@ export class PressureEngine {
 
     private _updateOne(time: number, reading: CgroupReading): SliceStatus {
         if (!reading.psi.ok) {
-            this._tracks.delete(reading.path);
+            // A cgroup that is gone starts afresh if it comes back (as oomd re-registers it); a passing
+            // read error keeps the timer, as oomd's own reads are not affected by it.
+            if (reading.psi.error.code === 'missing')
+                this._tracks.delete(reading.path);
             return {
                 path: reading.path, policy: reading.policy, avg10: null, stall: null, verdict: null,
                 projectedKillIn: null, error: reading.psi.error,

@@ -15,7 +15,7 @@ export function formatSeconds(seconds: number): string {
     return ngettext('about %d second', 'about %d seconds', n).replace('%d', String(n));
 }
 
-/** Decimal units, like GNOME's g_format_size(): 2.5 GB, 450 MB. */
+/** Decimal units as GNOME uses them (g_format_size), rounded for a glance: 2.5 GB, 450 MB. */
 export function formatBytes(bytes: number): string {
     if (bytes >= 1e9)
         return `${(bytes / 1e9).toFixed(1)} GB`;

@@ -39,28 +39,31 @@ export interface LevelState {
     level: Level;
     /** Since when everything has been calm while amber. */
     calmSince: number | null;
+    /** While unknown: the level before, so a passing read failure does not skip amber's hold time. */
+    held: Level | null;
 }
 
-export const INITIAL_LEVEL_STATE: LevelState = { level: 'unknown', calmSince: null };
+export const INITIAL_LEVEL_STATE: LevelState = { level: 'unknown', calmSince: null, held: null };
 
 export function nextLevel(state: LevelState, time: number, inputs: readonly LevelInput[], settings: LevelSettings): LevelState {
     if (inputs.length === 0)
-        return { level: 'unknown', calmSince: null };
+        return { level: 'unknown', calmSince: state.calmSince, held: state.level === 'unknown' ? state.held : state.level };
     if (inputs.some(i => i.over))
-        return { level: 'red', calmSince: null };
+        return { level: 'red', calmSince: null, held: null };
+    const previous = state.level === 'unknown' ? state.held : state.level;
 
     const imminent = (i: LevelInput) => i.projectedKillIn !== null && i.projectedKillIn <= settings.leadWindowSec;
     const warning = inputs.some(i => imminent(i) || i.avg10 >= settings.warnFraction * i.limitPercent);
 
-    if (state.level === 'amber' || state.level === 'red') {
+    if (previous === 'amber' || previous === 'red') {
         const exitFraction = settings.warnFraction - settings.exitMarginFraction;
         const calm = inputs.every(i => !imminent(i) && i.avg10 < exitFraction * i.limitPercent);
         if (!calm)
-            return { level: 'amber', calmSince: null };
+            return { level: 'amber', calmSince: null, held: null };
         const calmSince = state.calmSince ?? time;
         return time - calmSince >= settings.exitHoldSec
-            ? { level: 'ok', calmSince: null }
-            : { level: 'amber', calmSince };
+            ? { level: 'ok', calmSince: null, held: null }
+            : { level: 'amber', calmSince, held: null };
     }
-    return { level: warning ? 'amber' : 'ok', calmSince: null };
+    return { level: warning ? 'amber' : 'ok', calmSince: null, held: null };
 }

@@ -39,6 +39,8 @@ export interface OomdCgroupState {
     lastReclaim: number | null;
     /** Whether a previous tick was seen, so a pgscan delta means something. */
     seen: boolean;
+    /** Since when pgscan has been watched: "no reclaim in 30 s" can only be said 30 s after this. */
+    watchedSince: number | null;
 }
 
 export interface OomdVerdict {
@@ -59,7 +61,7 @@ export interface OomdVerdict {
 }
 
 export function initialOomdState(): OomdCgroupState {
-    return { hitStart: null, lastPgscan: null, lastReclaim: null, seen: false };
+    return { hitStart: null, lastPgscan: null, lastReclaim: null, seen: false, watchedSince: null };
 }
 
 /**
@@ -82,10 +84,12 @@ export function oomdTick(
         if (delta > 0)
             lastReclaim = tick.time;
     }
-    const reclaimKnown = tick.pgscan !== null && state.seen && state.lastPgscan !== null;
+    // oomd has watched pgscan far longer than Headroom: a flat counter only proves "no reclaim in the
+    // last 30 s" once Headroom itself has watched it for 30 s.
+    const watchedSince = tick.pgscan === null ? null : state.watchedSince ?? tick.time;
     const reclaimActive = lastReclaim !== null && tick.time - lastReclaim <= RECLAIM_DURATION_SEC
         ? true
-        : reclaimKnown ? false : null;
+        : watchedSince !== null && tick.time - watchedSince > RECLAIM_DURATION_SEC ? false : null;
 
     const overFor = hitStart === null ? 0 : tick.time - hitStart;
     const target = hitStart !== null && overFor >= policy.durationSec;
@@ -96,7 +100,7 @@ export function oomdTick(
         : Math.max(0, policy.durationSec - overFor, delayLeft);
 
     return {
-        state: { hitStart, lastPgscan: tick.pgscan, lastReclaim, seen: true },
+        state: { hitStart, lastPgscan: tick.pgscan, lastReclaim, seen: true, watchedSince },
         verdict: {
             over,
             overFor,

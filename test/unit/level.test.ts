@@ -32,7 +32,17 @@ describe('nextLevel', () => {
 
     it('is unknown with no inputs, whatever it was before', () => {
         for (const level of ['ok', 'amber', 'red', 'unknown'] as const)
-            assert.deepEqual(nextLevel({ level, calmSince: 3 }, 10, [], S), { level: 'unknown', calmSince: null });
+            assert.equal(nextLevel({ level, calmSince: 3, held: null }, 10, [], S).level, 'unknown');
+    });
+
+    it('keeps amber\'s hold time across a passing unknown', () => {
+        const amber: LevelState = { level: 'amber', calmSince: 0, held: null };
+        const unknown = nextLevel(amber, 1, [], S);
+        assert.equal(unknown.level, 'unknown');
+        assert.equal(nextLevel(unknown, 2, [input(0)], S).level, 'amber');
+        assert.equal(nextLevel(unknown, 10, [input(0)], S).level, 'ok');
+        // A long unknown after ok goes back to ok at once.
+        assert.equal(nextLevel(nextLevel({ level: 'ok', calmSince: null, held: null }, 1, [], S), 2, [input(0)], S).level, 'ok');
     });
 
     it('goes from ok to amber exactly at warnFraction · limit', () => {
@@ -53,15 +63,15 @@ describe('nextLevel', () => {
 
     it('is red while any cgroup is over its limit, from any level', () => {
         for (const level of ['ok', 'amber', 'red', 'unknown'] as const) {
-            const next = nextLevel({ level, calmSince: 1 }, 5, [input(10), input(80.01)], S);
-            assert.deepEqual(next, { level: 'red', calmSince: null });
+            const next = nextLevel({ level, calmSince: 1, held: null }, 5, [input(10), input(80.01)], S);
+            assert.deepEqual(next, { level: 'red', calmSince: null, held: null });
         }
         // `over` is what counts, not avg10 compared by the level code itself.
         assert.equal(nextLevel(INITIAL_LEVEL_STATE, 0, [input(95, { over: false })], S).level, 'amber');
     });
 
     it('steps down from red to amber, never straight to ok', () => {
-        const red: LevelState = { level: 'red', calmSince: null };
+        const red: LevelState = { level: 'red', calmSince: null, held: null };
         assert.equal(nextLevel(red, 0, [input(0)], S).level, 'amber');
         assert.equal(nextLevel(red, 0, [input(60)], S).level, 'amber');
         assert.deepEqual(levels([[0, [input(0)]], [5, [input(0)]], [10, [input(0)]]], red), one('amber', 'amber', 'ok'));
