@@ -22,6 +22,8 @@ dist/extension.js: $(NPM_STAMP) $(SOURCES)
 check: $(NPM_STAMP)
 	npx tsc --noEmit -p .
 	npx tsc --noEmit -p test
+	npx tsc --noEmit -p test/gjs
+	npx tsc --noEmit -p test/e2e
 	glib-compile-schemas --strict --dry-run schemas
 
 lint: $(NPM_STAMP)

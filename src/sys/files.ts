@@ -23,11 +23,12 @@ export function readText(path: string, cancellable: Gio.Cancellable | null): Pro
     });
 }
 
-/** Names of the subdirectories of `path`. */
-export function listDirectories(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string[]>> {
+/** The file infos of the children of `path`, with the given attributes (e.g. 'standard::name,unix::uid'). */
+export function listChildren(path: string, attributes: string, cancellable: Gio.Cancellable | null):
+    Promise<Result<Gio.FileInfo[]>> {
     const dir = Gio.File.new_for_path(path);
     return new Promise(resolve => {
-        dir.enumerate_children_async('standard::name,standard::type', Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
+        dir.enumerate_children_async(attributes, Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS,
             GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
                 let enumerator: Gio.FileEnumerator;
                 try {
@@ -36,33 +37,42 @@ export function listDirectories(path: string, cancellable: Gio.Cancellable | nul
                     resolve(fileFailure(path, error));
                     return;
                 }
-                collectDirectories(enumerator, [], cancellable, path, resolve);
+                collect(enumerator, [], cancellable, path, resolve);
             });
     });
 }
 
-function collectDirectories(enumerator: Gio.FileEnumerator, names: string[], cancellable: Gio.Cancellable | null,
-    path: string, resolve: (r: Result<string[]>) => void): void {
+function collect(enumerator: Gio.FileEnumerator, infos: Gio.FileInfo[], cancellable: Gio.Cancellable | null,
+    path: string, resolve: (r: Result<Gio.FileInfo[]>) => void): void {
     enumerator.next_files_async(100, GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
-        let infos: Gio.FileInfo[];
+        let batch: Gio.FileInfo[];
         try {
-            infos = enumerator.next_files_finish(res);
+            batch = enumerator.next_files_finish(res);
         } catch (error) {
             enumerator.close_async(GLib.PRIORITY_DEFAULT, null, null);
             resolve(fileFailure(path, error));
             return;
         }
-        if (infos.length === 0) {
+        if (batch.length === 0) {
             enumerator.close_async(GLib.PRIORITY_DEFAULT, null, null);
-            resolve(ok(names.sort()));
+            resolve(ok(infos));
             return;
         }
-        for (const info of infos) {
-            if (info.get_file_type() === Gio.FileType.DIRECTORY)
-                names.push(info.get_name());
-        }
-        collectDirectories(enumerator, names, cancellable, path, resolve);
+        infos.push(...batch);
+        collect(enumerator, infos, cancellable, path, resolve);
     });
+}
+
+/** Names of the subdirectories of `path`, sorted. */
+export async function listDirectories(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string[]>> {
+    const children = await listChildren(path, 'standard::name,standard::type', cancellable);
+    if (!children.ok)
+        return children;
+    return ok(children.value.filter(isDirectory).map(info => info.get_name()).sort());
+}
+
+export function isDirectory(info: Gio.FileInfo): boolean {
+    return info.get_file_type() === Gio.FileType.DIRECTORY;
 }
 
 /** Turns a GIO error into a reason a person can read. */

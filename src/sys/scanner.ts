@@ -1,0 +1,140 @@
+// The inventory scan: walks the user's manager subtree (user@UID.service) asynchronously and reads,
+// per cgroup, memory.current and memory.stat; for cgroups with children memory.oom.group; for
+// containers cgroup.events and the command names of their processes. Reads run on GIO's worker
+// threads, a bounded number of directories at a time; a vanished cgroup is simply left out.
+
+import type Gio from 'gi://Gio';
+
+import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
+import { parseKeyValues } from '../core/keyvalue.js';
+import { isDirectory, listChildren, readText } from './files.js';
+
+export interface ScanOptions {
+    root: string;
+    /** The user's manager, below root, e.g. /user.slice/user-1000.slice/user@1000.service */
+    managerPath: string;
+    /** Where /proc is (a fixture folder in tests). */
+    procRoot: string;
+    /** Whether to read cgroup.events and process command names for a cgroup (containers). */
+    wantDetails: (pathBelowManager: string) => boolean;
+    cancellable: Gio.Cancellable | null;
+}
+
+const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
+const MAX_DIRS_IN_FLIGHT = 16;
+const MAX_PIDS_PER_CGROUP = 64;
+
+export interface ScanResult {
+    entries: CgroupEntry[];
+    /** Directories that could not be listed (other than vanished ones), with the reason. */
+    problems: string[];
+}
+
+export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
+    const entries: CgroupEntry[] = [];
+    const problems: string[] = [];
+    const limit = new Semaphore(MAX_DIRS_IN_FLIGHT);
+    const base = `${opts.root}${opts.managerPath}`;
+
+    const visit = async (below: string, info: Gio.FileInfo | null): Promise<void> => {
+        const dir = below === '' ? base : `${base}/${below}`;
+        const children = await limit.run(() => listChildren(dir, CHILD_ATTRIBUTES, opts.cancellable));
+        if (!children.ok) {
+            if (children.error.code !== 'missing' && children.error.code !== 'cancelled')
+                problems.push(children.error.message);
+            return;
+        }
+        const subdirs = children.value.filter(isDirectory);
+        const work: Promise<unknown>[] = subdirs.map(child =>
+            visit(below === '' ? child.get_name() : `${below}/${child.get_name()}`, child));
+        if (info)
+            work.push(limit.run(() => readEntry(opts, below, info, subdirs.length === 0)).then(e => entries.push(e)));
+        await Promise.all(work);
+    };
+
+    await visit('', null);
+    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { entries, problems };
+}
+
+async function readEntry(opts: ScanOptions, below: string, info: Gio.FileInfo, leaf: boolean): Promise<CgroupEntry> {
+    const path = `${opts.managerPath}/${below}`;
+    const dir = `${opts.root}${path}`;
+    const details = opts.wantDetails(below);
+    const [current, stat, oomGroup, events, commands] = await Promise.all([
+        readText(`${dir}/memory.current`, opts.cancellable),
+        readText(`${dir}/memory.stat`, opts.cancellable),
+        leaf ? null : readText(`${dir}/memory.oom.group`, opts.cancellable),
+        details ? readText(`${dir}/cgroup.events`, opts.cancellable) : null,
+        details ? readCommands(dir, opts) : [],
+    ]);
+
+    const memoryCurrent = current.ok && /^\d+\s*$/.test(current.value) ? Number(current.value) : null;
+    const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
+    const statValue = (key: string) => (parsedStat?.ok ? parsedStat.value.get(key) ?? null : null);
+    const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
+    const eventValue = (key: string) => {
+        const v = parsedEvents?.ok ? parsedEvents.value.get(key) : undefined;
+        return v === undefined ? null : v === 1;
+    };
+
+    return {
+        path,
+        leaf,
+        memoryCurrent,
+        anon: statValue('anon'),
+        file: statValue('file'),
+        pgscan: statValue('pgscan'),
+        oomGroup: oomGroup?.ok === true && oomGroup.value.trim() === '1',
+        preference: preferenceOf(info),
+        ownerUid: info.has_attribute('unix::uid') ? info.get_attribute_uint32('unix::uid') : null,
+        frozen: eventValue('frozen'),
+        populated: eventValue('populated'),
+        commands,
+    };
+}
+
+/** oomd's preference xattrs (set by systemd for ManagedOOMPreference=); omit wins over avoid. */
+function preferenceOf(info: Gio.FileInfo): OomdPreference {
+    if (info.get_attribute_string('xattr::oomd_omit') === '1')
+        return 'omit';
+    if (info.get_attribute_string('xattr::oomd_avoid') === '1')
+        return 'avoid';
+    return 'none';
+}
+
+async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
+    const procs = await readText(`${dir}/cgroup.procs`, opts.cancellable);
+    if (!procs.ok)
+        return [];
+    const pids = procs.value.split('\n').filter(p => /^\d+$/.test(p)).slice(0, MAX_PIDS_PER_CGROUP);
+    const names = await Promise.all(pids.map(pid => readText(`${opts.procRoot}/${pid}/comm`, opts.cancellable)));
+    // A process that exited between the two reads is simply not counted.
+    return [...new Set(names.flatMap(n => (n.ok ? [n.value.trim()] : [])))];
+}
+
+/** Bounds how many directory walks or reads run at once, so a large tree does not flood GIO's pool. */
+class Semaphore {
+    private _free: number;
+    private readonly _waiting: (() => void)[] = [];
+
+    constructor(size: number) {
+        this._free = size;
+    }
+
+    async run<T>(task: () => Promise<T>): Promise<T> {
+        if (this._free > 0)
+            this._free--;
+        else
+            await new Promise<void>(resolve => this._waiting.push(resolve));
+        try {
+            return await task();
+        } finally {
+            const next = this._waiting.shift();
+            if (next)
+                next();
+            else
+                this._free++;
+        }
+    }
+}
