@@ -13,6 +13,7 @@ import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
 import { readText } from './files.js';
+import { watch } from './monitor.js';
 
 export interface SamplerOptions {
     /** Where cgroup v2 is mounted (a fixture tree in tests). */
@@ -120,40 +121,20 @@ export class PressureSampler {
     /** File monitors: slices appearing or vanishing, and each slice's memory events. */
     private _rewatch(): void {
         this._unwatch();
-        const watch = this._watch = this._disposer.child();
+        const watcher = this._watch = this._disposer.child();
         const { root, uid, cgroups } = this._opts;
 
         if (!cgroups || cgroups.length === 0) {
-            this._monitor(watch, `${root}${userManagerPath(uid)}`, (_file, event) => {
+            watch(watcher, `${root}${userManagerPath(uid)}`, 'directory', this._cancellable, event => {
                 if (event === Gio.FileMonitorEvent.CREATED || event === Gio.FileMonitorEvent.DELETED)
                     void this._discover().then(() => this.sampleNow());
-            }, true);
+            });
         }
         for (const path of this._paths) {
-            this._monitor(watch, `${root}${path}/memory.events`, (_file, event) => {
+            watch(watcher, `${root}${path}/memory.events`, 'file', this._cancellable, event => {
                 if (event === Gio.FileMonitorEvent.CHANGED)
                     this.sampleNow();
-            }, false);
+            });
         }
-    }
-
-    private _monitor(watch: Disposer, path: string,
-        handler: (file: Gio.File, event: Gio.FileMonitorEvent) => void, directory: boolean): void {
-        const file = Gio.File.new_for_path(path);
-        let monitor: Gio.FileMonitor;
-        try {
-            monitor = directory
-                ? file.monitor_directory(Gio.FileMonitorFlags.NONE, this._cancellable)
-                : file.monitor_file(Gio.FileMonitorFlags.NONE, this._cancellable);
-        } catch {
-            // No inotify watch possible (missing file, out of watches): the 1 s poll still sees everything.
-            return;
-        }
-        const id = monitor.connect('changed', (_m: Gio.FileMonitor, f: Gio.File, _other: Gio.File | null,
-            event: Gio.FileMonitorEvent) => handler(f, event));
-        watch.defer(() => {
-            monitor.disconnect(id);
-            monitor.cancel();
-        });
     }
 }

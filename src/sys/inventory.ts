@@ -1,0 +1,208 @@
+// Keeps the inventory fresh without cost: a full scan every few seconds only while someone looks
+// (menu open) or pressure is high, rarely otherwise; file monitors on the slices (cgroups appearing or
+// vanishing) and on containers' cgroup.events (frozen, populated) trigger a prompt rescan in between.
+// Podman's container list is read asynchronously and cached; it is refreshed when a container id
+// appears that the cache does not know.
+
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+
+import type { CgroupEntry } from '../core/cgroup-entry.js';
+import { Disposer } from '../core/disposer.js';
+import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
+import { scanTree } from './scanner.js';
+import { watch } from './monitor.js';
+import { run } from './subprocess.js';
+
+const CONTAINER_ID = /libpod-(?:payload-)?([0-9a-f]{64})(?:\.scope)?$/;
+const PODMAN_LIST_TIMEOUT_MS = 15000;
+const DEBOUNCE_MS = 300;
+
+export interface InventoryScan {
+    time: number;
+    entries: CgroupEntry[];
+    /** The previous scan's cumulative pgscan per path, for oomd's "scanned hardest lately" rule. */
+    previousPgscan: ReadonlyMap<string, number>;
+    containers: ReadonlyMap<string, PodmanContainer>;
+    /** Why podman's names are missing (not installed, failed), or null. */
+    podmanProblem: string | null;
+    problems: string[];
+}
+
+export interface InventoryOptions {
+    root: string;
+    procRoot: string;
+    managerPath: string;
+    podman: () => string;
+    /** Seconds between full scans while active / while idle. */
+    activeIntervalSec: () => number;
+    idleIntervalSec: () => number;
+    onScan: (scan: InventoryScan) => void;
+    onError: (error: unknown) => void;
+}
+
+export class InventoryService {
+    private readonly _disposer: Disposer;
+    private readonly _cancellable = new Gio.Cancellable();
+    private _active = false;
+    private _timer = 0;
+    private _debounce = 0;
+    private _scanning = false;
+    private _again = false;
+    private _pgscan = new Map<string, number>();
+    private _containers = new Map<string, PodmanContainer>();
+    private _podmanProblem: string | null = null;
+    private _podmanKnown = new Set<string>();
+    private _watch: Disposer | null = null;
+    private _watched = '';
+
+    constructor(private readonly _opts: InventoryOptions) {
+        this._disposer = new Disposer(_opts.onError);
+        this._disposer.defer(() => this._cancellable.cancel());
+        this._disposer.defer(() => {
+            if (this._timer)
+                GLib.source_remove(this._timer);
+            if (this._debounce)
+                GLib.source_remove(this._debounce);
+        });
+    }
+
+    start(): void {
+        this.scanNow();
+    }
+
+    stop(): void {
+        this._disposer.dispose();
+    }
+
+    /** Active while the menu is open or pressure is high: scans come every few seconds. */
+    set active(active: boolean) {
+        if (active === this._active)
+            return;
+        this._active = active;
+        if (active)
+            this.scanNow();
+        else
+            this._schedule();
+    }
+
+    /** Scans now, or right after the scan in progress. */
+    scanNow(): void {
+        if (this._cancellable.is_cancelled())
+            return;
+        if (this._scanning) {
+            this._again = true;
+            return;
+        }
+        this._scanning = true;
+        void this._scan().then(() => {
+            this._scanning = false;
+            if (this._again) {
+                this._again = false;
+                this.scanNow();
+            } else {
+                this._schedule();
+            }
+        });
+    }
+
+    private _schedule(): void {
+        if (this._cancellable.is_cancelled())
+            return;
+        if (this._timer)
+            GLib.source_remove(this._timer);
+        const seconds = this._active ? this._opts.activeIntervalSec() : this._opts.idleIntervalSec();
+        this._timer = GLib.timeout_add_seconds(GLib.PRIORITY_LOW, seconds, () => {
+            this._timer = 0;
+            this.scanNow();
+            return GLib.SOURCE_REMOVE;
+        });
+    }
+
+    private _soon(): void {
+        if (this._debounce || this._cancellable.is_cancelled())
+            return;
+        this._debounce = GLib.timeout_add(GLib.PRIORITY_LOW, DEBOUNCE_MS, () => {
+            this._debounce = 0;
+            this.scanNow();
+            return GLib.SOURCE_REMOVE;
+        });
+    }
+
+    private async _scan(): Promise<void> {
+        const { root, procRoot, managerPath } = this._opts;
+        const result = await scanTree({
+            root, procRoot, managerPath, cancellable: this._cancellable,
+            wantDetails: below => CONTAINER_ID.test(below) || below.endsWith('/container'),
+        });
+        if (this._cancellable.is_cancelled())
+            return;
+
+        const ids = new Set(result.entries.flatMap(e => {
+            const m = CONTAINER_ID.exec(e.path);
+            return m ? [m[1] as string] : [];
+        }));
+        if ([...ids].some(id => !this._podmanKnown.has(id)))
+            await this._refreshPodman(ids);
+        if (this._cancellable.is_cancelled())
+            return;
+
+        const previousPgscan = this._pgscan;
+        this._pgscan = new Map(result.entries.flatMap(e => (e.pgscan === null ? [] : [[e.path, e.pgscan] as const])));
+        this._rewatch(result.entries);
+        this._opts.onScan({
+            time: GLib.get_monotonic_time() / 1e6,
+            entries: result.entries,
+            previousPgscan,
+            containers: this._containers,
+            podmanProblem: this._podmanProblem,
+            problems: result.problems,
+        });
+    }
+
+    private async _refreshPodman(ids: Set<string>): Promise<void> {
+        // Whatever the outcome, these ids are not asked about again until a new one appears.
+        this._podmanKnown = ids;
+        const r = await run(podmanArgv.list(this._opts.podman()), PODMAN_LIST_TIMEOUT_MS, this._cancellable);
+        if (!r.ok) {
+            this._podmanProblem = r.error.code === 'not-found'
+                ? 'podman is not installed: containers are shown by their unit names'
+                : r.error.message;
+            return;
+        }
+        const parsed = parsePodmanPs(r.value.stdout);
+        if (!parsed.ok) {
+            this._podmanProblem = parsed.error.message;
+            return;
+        }
+        this._podmanProblem = null;
+        this._containers = new Map(parsed.value.map(c => [c.id, c]));
+    }
+
+    /** Monitors the directories that hold units, and the cgroup.events of containers. */
+    private _rewatch(entries: CgroupEntry[]): void {
+        const { root, managerPath } = this._opts;
+        const dirs = [managerPath, ...entries.filter(e => e.path.endsWith('.slice') || e.path.endsWith('.service'))
+            .filter(e => !e.leaf).map(e => e.path)];
+        const events = entries.filter(e => e.frozen !== null).map(e => e.path);
+        const key = `${dirs.join('\n')}\n--\n${events.join('\n')}`;
+        if (key === this._watched)
+            return;
+        this._watched = key;
+        this._watch?.dispose();
+        const watcher = this._watch = this._disposer.child();
+
+        for (const dir of dirs) {
+            watch(watcher, `${root}${dir}`, 'directory', this._cancellable, event => {
+                if (event === Gio.FileMonitorEvent.CREATED || event === Gio.FileMonitorEvent.DELETED)
+                    this._soon();
+            });
+        }
+        for (const path of events) {
+            watch(watcher, `${root}${path}/cgroup.events`, 'file', this._cancellable, event => {
+                if (event === Gio.FileMonitorEvent.CHANGED)
+                    this._soon();
+            });
+        }
+    }
+}
