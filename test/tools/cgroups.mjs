@@ -193,7 +193,12 @@ export function makeChild(name) {
         if (!fs.readFileSync(ctl, 'utf8').split(/\s+/).includes('memory')) fs.writeFileSync(ctl, '+memory');
     }
     fs.mkdirSync(v2Path);
-    if (v1MemoryPath) fs.mkdirSync(v1MemoryPath);
+    try {
+        if (v1MemoryPath) fs.mkdirSync(v1MemoryPath);
+    } catch (e) {
+        fs.rmdirSync(v2Path);
+        throw e;
+    }
 
     const f = (file) => path.join(v2Path, file);
     const write = (file, value) => fs.writeFileSync(file, String(value));
