@@ -56,7 +56,7 @@ export function sliceName(path: string): string {
     case 'background.slice':
         return _('Background');
     case 'user.slice':
-        return path === '/user.slice' ? _('Users') : _('Containers');
+        return path === '/user.slice' ? _('Users') : _('Podman');
     case 'system.slice':
         return _('System services');
     default:

@@ -14,6 +14,7 @@ import {
 } from '../core/format.js';
 import type { Snapshot, SliceStatus } from '../core/engine.js';
 import type { Level } from '../core/level.js';
+import { InventorySections, type InventoryActions, type InventoryView } from './inventory.js';
 
 const LEVEL_CLASSES: Record<Level, string> = {
     ok: 'headroom-ok',
@@ -22,8 +23,10 @@ const LEVEL_CLASSES: Record<Level, string> = {
     unknown: 'headroom-unknown',
 };
 
-export interface IndicatorActions {
+export interface IndicatorActions extends InventoryActions {
     openPreferences: () => void;
+    /** The menu opened or closed: the wiring scans more often while it is open. */
+    menuOpened: (open: boolean) => void;
 }
 
 /** One monitored slice in the menu: name and pressure against the limit, and the countdown below. */
@@ -76,6 +79,8 @@ export class Indicator extends PanelMenu.Button {
     private readonly _summary: St.Label;
     private readonly _section = new PopupMenu.PopupMenuSection();
     private readonly _rows = new Map<string, SliceRow>();
+    private readonly _victim: St.Label;
+    private readonly _inventory: InventorySections;
     private _level: Level | null = null;
 
     constructor(iconPath: string, actions: IndicatorActions) {
@@ -97,13 +102,22 @@ export class Indicator extends PanelMenu.Button {
         this._title = new St.Label({ style_class: 'headroom-menu-header' });
         this._summary = new St.Label({ style_class: 'headroom-detail' });
         this._summary.clutter_text.line_wrap = true;
+        this._victim = new St.Label({ style_class: 'headroom-detail headroom-victim', visible: false });
+        this._victim.clutter_text.line_wrap = true;
         headerBox.add_child(this._title);
         headerBox.add_child(this._summary);
+        headerBox.add_child(this._victim);
         header.add_child(headerBox);
         menu.addMenuItem(header);
         menu.addMenuItem(this._section);
+        this._inventory = new InventorySections(actions);
+        menu.addMenuItem(this._inventory.section);
         menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         menu.addAction(_('Settings'), () => actions.openPreferences());
+        menu.connect('open-state-changed', (_menu: PopupMenu.PopupMenu, open: boolean) => {
+            actions.menuOpened(open);
+            return undefined;
+        });
 
         this.render(null);
     }
@@ -136,6 +150,13 @@ export class Indicator extends PanelMenu.Button {
         this._summary.visible = this._summary.text !== '';
         this.accessible_name = accessibleText(snapshot);
         this._renderSlices(snapshot.slices);
+    }
+
+    /** Shows who holds the memory; while the menu is open rows keep their places. */
+    renderInventory(view: InventoryView, victim: string | null): void {
+        this._inventory.render(view, (this.menu as PopupMenu.PopupMenu).isOpen);
+        this._victim.text = victim ?? '';
+        this._victim.visible = victim !== null;
     }
 
     private _renderSlices(slices: readonly SliceStatus[]): void {

@@ -1,0 +1,31 @@
+// Joins the pressure snapshot and the inventory into what the menu shows about oomd's next pick.
+
+import { formatBytes, unescapeUnitName } from './format.js';
+import { _ } from './i18n.js';
+import type { Inventory } from './inventory.js';
+import { isBelow } from './victim.js';
+
+export interface VictimLabel {
+    name: string;
+    memory: number | null;
+}
+
+const holds = (unit: string, path: string) => path === unit || isBelow(path, unit);
+
+/** Names the cgroup oomd would stop by the app or container that owns it, else by its unit name. */
+export function victimLabel(victim: string, inventory: Inventory, displayName: (appId: string) => string): VictimLabel {
+    const container = inventory.containers.find(c => holds(c.unitPath, victim));
+    if (container)
+        return { name: container.name, memory: container.memory };
+    const app = inventory.apps.find(a => a.units.some(u => holds(u, victim)));
+    if (app)
+        return { name: displayName(app.appId), memory: app.memory };
+    const base = victim.split('/').filter(p => p !== '').at(-1) ?? victim;
+    return { name: unescapeUnitName(base), memory: null };
+}
+
+/** "If systemd-oomd acts, it stops Jellyfin (2.5 GB)". */
+export function victimSentence(label: VictimLabel): string {
+    const who = label.memory === null ? label.name : `${label.name} (${formatBytes(label.memory)})`;
+    return _('If systemd-oomd acts, it stops %s').replace('%s', who);
+}

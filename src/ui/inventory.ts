@@ -1,0 +1,318 @@
+// The "Apps" and "Containers" sections of the menu: who holds the memory, and one click to free it.
+// Rows are updated in place; while the menu is open their order stays put, so nothing jumps under the
+// pointer. Names are set as plain text, never as markup.
+
+import Clutter from 'gi://Clutter';
+import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Pango from 'gi://Pango';
+import St from 'gi://St';
+
+import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
+
+import { formatBytes } from '../core/format.js';
+import { _, ngettext } from '../core/i18n.js';
+import type { AppRow, ContainerRow, Inventory, Totals } from '../core/inventory.js';
+import type { Result } from '../core/result.js';
+import { isBelow } from '../core/victim.js';
+
+/** After asking an app to quit, how long before the row offers "Force Quit". */
+const GRACE_SECONDS = 8;
+
+export interface AppItem {
+    row: AppRow;
+    /** The app's name from its .desktop file, or the id as it is. */
+    displayName: string;
+    icon: Gio.Icon | null;
+}
+
+export interface InventoryView {
+    inventory: Inventory;
+    apps: AppItem[];
+    /** The cgroup systemd-oomd would stop if it acted now (a path below the root), or null. */
+    nextPick: string | null;
+    /** A note about containers (podman missing, …), or null. */
+    containerNote: string | null;
+}
+
+export interface InventoryActions {
+    closeApp(row: AppRow): Promise<Result<null>>;
+    forceQuitApp(row: AppRow): Promise<Result<null>>;
+    pauseContainer(row: ContainerRow, pause: boolean): Promise<Result<null>>;
+    stopContainer(row: ContainerRow): Promise<Result<null>>;
+}
+
+function split(t: Totals): string {
+    if (t.anon === null || t.file === null)
+        return '';
+    // What closing would really free (anon) against cache the kernel can drop anyway (file).
+    return _('%s in use · %s cache').replace('%s', formatBytes(t.anon)).replace('%s', formatBytes(t.file));
+}
+
+/** Whether the cgroup `path` is `unit` or lies below it. */
+function holds(unit: string, path: string | null): boolean {
+    return path !== null && (path === unit || isBelow(path, unit));
+}
+
+function memoryText(memory: number | null): string {
+    return memory === null ? '–' : formatBytes(memory);
+}
+
+/** A row: icon, name over a detail line, badges, size, and action buttons. */
+class Row extends PopupMenu.PopupBaseMenuItem {
+    static {
+        GObject.registerClass(this);
+    }
+
+    readonly icon: St.Icon;
+    readonly title: St.Label;
+    readonly detail: St.Label;
+    readonly badges: St.BoxLayout;
+    readonly memory: St.Label;
+    readonly buttons: St.BoxLayout;
+    private _timers = new Set<number>();
+    gone = false;
+
+    constructor() {
+        super({ reactive: false, activate: false, can_focus: false, style_class: 'headroom-row' });
+        this.icon = new St.Icon({ icon_size: 16, style_class: 'headroom-row-icon', y_align: Clutter.ActorAlign.CENTER });
+        const text = new St.BoxLayout({ vertical: true, x_expand: true, y_align: Clutter.ActorAlign.CENTER });
+        this.title = new St.Label({ style_class: 'headroom-row-name' });
+        this.title.clutter_text.ellipsize = Pango.EllipsizeMode.END;
+        this.detail = new St.Label({ style_class: 'headroom-detail' });
+        this.detail.clutter_text.ellipsize = Pango.EllipsizeMode.END;
+        text.add_child(this.title);
+        text.add_child(this.detail);
+        this.badges = new St.BoxLayout({ style_class: 'headroom-badges', y_align: Clutter.ActorAlign.CENTER });
+        this.memory = new St.Label({ style_class: 'headroom-row-memory', y_align: Clutter.ActorAlign.CENTER });
+        this.buttons = new St.BoxLayout({ style_class: 'headroom-row-buttons', y_align: Clutter.ActorAlign.CENTER });
+        for (const child of [this.icon, text, this.badges, this.memory, this.buttons])
+            this.add_child(child);
+        this.connect('destroy', () => {
+            this.gone = true;
+            for (const id of this._timers)
+                GLib.source_remove(id);
+            this._timers.clear();
+        });
+    }
+
+    setBadges(badges: { text: string; style: string }[]): void {
+        this.badges.destroy_all_children();
+        for (const b of badges)
+            this.badges.add_child(new St.Label({ text: b.text, style_class: `headroom-badge ${b.style}`, y_align: Clutter.ActorAlign.CENTER }));
+    }
+
+    setButtons(buttons: { label: string; accessible: string; action: () => void; sensitive?: boolean }[]): void {
+        this.buttons.destroy_all_children();
+        for (const b of buttons) {
+            const button = new St.Button({
+                label: b.label, accessible_name: b.accessible, style_class: 'button headroom-action',
+                can_focus: true, reactive: b.sensitive ?? true,
+            });
+            button.connect('clicked', () => b.action());
+            this.buttons.add_child(button);
+        }
+    }
+
+    /** Shows an error from the system in the detail line until the next successful action. */
+    showError(message: string): void {
+        this.detail.text = message;
+        this.detail.add_style_class_name('headroom-error');
+    }
+
+    clearError(): void {
+        this.detail.remove_style_class_name('headroom-error');
+    }
+
+    later(seconds: number, fn: () => void): void {
+        const id = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, seconds, () => {
+            this._timers.delete(id);
+            fn();
+            return GLib.SOURCE_REMOVE;
+        });
+        this._timers.add(id);
+    }
+}
+
+type Phase = { kind: 'idle' } | { kind: 'busy'; text: string } | { kind: 'closing'; forceOffered: boolean } |
+    { kind: 'error'; message: string };
+
+/** A keyed list of rows in a section, updated in place. */
+class RowList<T> {
+    private readonly _rows = new Map<string, { row: Row; phase: Phase; data: T }>();
+
+    constructor(
+        private readonly _section: PopupMenu.PopupMenuSection,
+        private readonly _draw: (row: Row, data: T, phase: Phase, setPhase: (p: Phase) => void) => void,
+    ) {}
+
+    render(items: { key: string; data: T }[], keepOrder: boolean): void {
+        const keys = new Set(items.map(i => i.key));
+        for (const [key, entry] of this._rows) {
+            if (!keys.has(key)) {
+                entry.row.destroy();
+                this._rows.delete(key);
+            }
+        }
+        items.forEach((item, index) => {
+            let entry = this._rows.get(item.key);
+            if (!entry) {
+                entry = { row: new Row(), phase: { kind: 'idle' }, data: item.data };
+                this._rows.set(item.key, entry);
+                this._section.addMenuItem(entry.row);
+            }
+            entry.data = item.data;
+            if (!keepOrder)
+                this._section.moveMenuItem(entry.row, index);
+            this._redraw(entry);
+        });
+    }
+
+    get size(): number {
+        return this._rows.size;
+    }
+
+    private _redraw(entry: { row: Row; phase: Phase; data: T }): void {
+        this._draw(entry.row, entry.data, entry.phase, phase => {
+            entry.phase = phase;
+            if (!entry.row.gone)
+                this._redraw(entry);
+        });
+    }
+}
+
+export class InventorySections {
+    readonly section = new PopupMenu.PopupMenuSection();
+    private readonly _appsTitle = new PopupMenu.PopupSeparatorMenuItem(_('Apps'));
+    private readonly _apps = new PopupMenu.PopupMenuSection();
+    private readonly _appsEmpty: PopupMenu.PopupMenuItem;
+    private readonly _appsMore: PopupMenu.PopupMenuItem;
+    private readonly _containersTitle = new PopupMenu.PopupSeparatorMenuItem(_('Containers'));
+    private readonly _containers = new PopupMenu.PopupMenuSection();
+    private readonly _containersEmpty: PopupMenu.PopupMenuItem;
+    private readonly _containersNote: PopupMenu.PopupMenuItem;
+    private readonly _totals: PopupMenu.PopupMenuItem;
+    private readonly _appRows: RowList<{ item: AppItem; pick: boolean }>;
+    private readonly _containerRows: RowList<{ row: ContainerRow; pick: boolean }>;
+
+    constructor(private readonly _actions: InventoryActions) {
+        const info = (text = '') => {
+            const item = new PopupMenu.PopupMenuItem(text, { reactive: false, can_focus: false });
+            item.label.add_style_class_name('headroom-detail');
+            return item;
+        };
+        this._appsEmpty = info(_('No apps are using memory'));
+        this._appsMore = info();
+        this._containersEmpty = info(_('No containers'));
+        this._containersNote = info(_('Pause stops a container’s CPU and growth but frees no memory; Stop frees it.'));
+        this._containersNote.label.clutter_text.line_wrap = true;
+        this._totals = info();
+
+        for (const item of [this._appsTitle, this._apps, this._appsEmpty, this._appsMore, this._containersTitle,
+            this._containers, this._containersEmpty, this._containersNote, this._totals])
+            this.section.addMenuItem(item);
+
+        this._appRows = new RowList(this._apps, (row, data, phase, setPhase) =>
+            this._drawApp(row, data.item, data.pick, phase, setPhase));
+        this._containerRows = new RowList(this._containers, (row, data, phase, setPhase) =>
+            this._drawContainer(row, data.row, data.pick, phase, setPhase));
+    }
+
+    /** Renders the inventory; with keepOrder (menu open) rows stay where they are. */
+    render(view: InventoryView, keepOrder: boolean): void {
+        const inv = view.inventory;
+        this._appRows.render(view.apps.map(item => ({
+            key: item.row.appId,
+            data: { item, pick: item.row.units.some(unit => holds(unit, view.nextPick)) },
+        })), keepOrder);
+        this._containerRows.render(inv.containers.map(row => ({
+            key: row.id,
+            data: { row, pick: holds(row.unitPath, view.nextPick) },
+        })), keepOrder);
+
+        this._appsEmpty.visible = this._appRows.size === 0;
+        this._appsMore.visible = inv.moreApps > 0;
+        this._appsMore.label.text = ngettext('and %d more app', 'and %d more apps', inv.moreApps).replace('%d', String(inv.moreApps));
+        this._containersEmpty.visible = this._containerRows.size === 0;
+        this._containersEmpty.label.text = view.containerNote ?? _('No containers');
+        this._containersNote.visible = this._containerRows.size > 0;
+
+        const parts = [
+            _('Session %s').replace('%s', memoryText(inv.session.memory)),
+            _('Background %s').replace('%s', memoryText(inv.background.memory)),
+            _('All %s').replace('%s', memoryText(inv.total.memory)),
+        ];
+        this._totals.label.text = parts.join(' · ');
+    }
+
+    private _drawApp(row: Row, item: AppItem, pick: boolean, phase: Phase, setPhase: (p: Phase) => void): void {
+        row.icon.gicon = item.icon ?? Gio.ThemedIcon.new('application-x-executable-symbolic');
+        row.title.text = item.displayName;
+        row.memory.text = memoryText(item.row.memory);
+        row.setBadges(pick ? [{ text: _('oomd’s next pick'), style: 'headroom-badge-pick' }] : []);
+        if (phase.kind === 'error') {
+            row.showError(phase.message);
+        } else {
+            row.clearError();
+            row.detail.text = phase.kind === 'closing' ? _('Closing…') : split(item.row);
+        }
+
+        const close = () => {
+            setPhase({ kind: 'closing', forceOffered: false });
+            void this._actions.closeApp(item.row).then(r => {
+                if (!r.ok) {
+                    setPhase({ kind: 'error', message: r.error.message });
+                    return;
+                }
+                row.later(GRACE_SECONDS, () => setPhase({ kind: 'closing', forceOffered: true }));
+            });
+        };
+        const forceQuit = () => {
+            setPhase({ kind: 'busy', text: _('Stopping…') });
+            void this._actions.forceQuitApp(item.row).then(r =>
+                setPhase(r.ok ? { kind: 'closing', forceOffered: false } : { kind: 'error', message: r.error.message }));
+        };
+        if (phase.kind === 'closing' && phase.forceOffered)
+            row.setButtons([{ label: _('Force Quit'), accessible: _('Force quit %s').replace('%s', item.displayName), action: forceQuit }]);
+        else if (phase.kind === 'closing' || phase.kind === 'busy')
+            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', item.displayName), action: close, sensitive: false }]);
+        else
+            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', item.displayName), action: close }]);
+    }
+
+    private _drawContainer(row: Row, c: ContainerRow, pick: boolean, phase: Phase, setPhase: (p: Phase) => void): void {
+        row.icon.gicon = Gio.ThemedIcon.new('package-x-generic-symbolic');
+        row.title.text = c.name;
+        row.memory.text = memoryText(c.memory);
+        const badges = [];
+        if (c.transcoding)
+            badges.push({ text: _('transcoding'), style: 'headroom-badge-busy' });
+        if (c.paused)
+            badges.push({ text: _('paused'), style: 'headroom-badge-paused' });
+        if (pick)
+            badges.push({ text: _('oomd’s next pick'), style: 'headroom-badge-pick' });
+        row.setBadges(badges);
+        if (phase.kind === 'error') {
+            row.showError(phase.message);
+        } else {
+            row.clearError();
+            row.detail.text = phase.kind === 'busy' ? phase.text : split(c);
+        }
+
+        const act = (text: string, action: () => Promise<Result<null>>) => () => {
+            setPhase({ kind: 'busy', text });
+            void action().then(r => setPhase(r.ok ? { kind: 'idle' } : { kind: 'error', message: r.error.message }));
+        };
+        const busy = phase.kind === 'busy';
+        row.setButtons([
+            c.paused
+                ? { label: _('Resume'), accessible: _('Resume %s').replace('%s', c.name), sensitive: !busy,
+                    action: act(_('Resuming…'), () => this._actions.pauseContainer(c, false)) }
+                : { label: _('Pause'), accessible: _('Pause %s: stops its CPU and growth, frees no memory').replace('%s', c.name),
+                    sensitive: !busy, action: act(_('Pausing…'), () => this._actions.pauseContainer(c, true)) },
+            { label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', c.name), sensitive: !busy,
+                action: act(_('Stopping…'), () => this._actions.stopContainer(c)) },
+        ]);
+    }
+}
