@@ -99,7 +99,8 @@ export default class HeadroomExtension extends Extension {
                 containerNames: names,
             });
             const infos = new Map(inv.apps.map(a => [a.appId, lookupApp(a.appId)]));
-            const displayName = (appId: string) => infos.get(appId)?.name ?? appId;
+            const rowNames = new Map(inv.apps.map(a => [a.appId, a.name]));
+            const displayName = (appId: string) => infos.get(appId)?.name ?? rowNames.get(appId) ?? appId;
             const apps: AppItem[] = inv.apps.map(row => ({
                 row, displayName: displayName(row.appId), icon: infos.get(row.appId)?.icon ?? null,
             }));

@@ -109,7 +109,7 @@ describe('sliceName', () => {
         assert.equal(sliceName(APP), 'Apps');
         assert.equal(sliceName(`${USER}/session.slice`), 'Session');
         assert.equal(sliceName(`${USER}/background.slice`), 'Background');
-        assert.equal(sliceName(`${USER}/user.slice`), 'Containers');
+        assert.equal(sliceName(`${USER}/user.slice`), 'Podman');
         assert.equal(sliceName('/user.slice'), 'Users');
         assert.equal(sliceName('/system.slice'), 'System services');
     });
