@@ -7,6 +7,8 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { makeChild } from '../tools/cgroups.mjs';
+
 interface GjsResult { name: string; ok: boolean; error?: string }
 
 execFileSync('node', ['test/gjs/build.mjs'], { stdio: 'inherit' });
@@ -19,7 +21,11 @@ function runBundle(bundle: string, env: Record<string, string>): { results: GjsR
 
 const fixture = mkdtempSync(join(tmpdir(), 'headroom-gjs-fixture-'));
 cpSync('test/fixtures/calm', fixture, { recursive: true });
-const sys = runBundle('dist-test/sys.gjs.js', { HEADROOM_FIXTURE: fixture });
+// A real cgroup v2 child with a real busy process in it, for the freezer and the PSI read.
+const child = makeChild('gjs-sys');
+child.spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+const sys = runBundle('dist-test/sys.gjs.js', { HEADROOM_FIXTURE: fixture, HEADROOM_REAL_CGROUP: child.v2Path });
+await child.remove();
 
 describe('src/sys under gjs (fixture trees)', function () {
     it('the gjs test bundle ran to the end', function () {

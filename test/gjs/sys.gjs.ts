@@ -7,6 +7,9 @@ import GLib from 'gi://GLib';
 import { discoverUserSlices } from '../../src/sys/cgroups.js';
 import { listDirectories, readText } from '../../src/sys/files.js';
 import { PressureSampler } from '../../src/sys/sampler.js';
+import { writeControl } from '../../src/sys/control.js';
+import { watch } from '../../src/sys/monitor.js';
+import { Disposer } from '../../src/core/disposer.js';
 import { parsePsi } from '../../src/core/psi.js';
 import { FEDORA_POLICY } from '../../src/core/oomd.js';
 import type { Sample } from '../../src/core/engine.js';
@@ -213,14 +216,45 @@ test('malformed pressure text is a parse failure, not an exception', async () =>
     }
 });
 
-const real = GLib.getenv('HEADROOM_REAL_CGROUP');
-if (real) {
-    test('a real cgroup v2 child: memory.pressure reads and parses through Gio', async () => {
-        const r = await readText(`${real}/memory.pressure`, null);
-        assert(r.ok, `read failed: ${r.ok ? '' : r.error.message}`);
-        const psi = parsePsi(r.value);
-        assert(psi.ok, `parse failed: ${psi.ok ? '' : psi.error.message}`);
-    });
+const real = env('HEADROOM_REAL_CGROUP');
+
+test('a real cgroup v2 child: memory.pressure reads and parses through Gio', async () => {
+    const r = await readText(`${real}/memory.pressure`, null);
+    assert(r.ok, `read failed: ${r.ok ? '' : r.error.message}`);
+    const psi = parsePsi(r.value);
+    assert(psi.ok, `parse failed: ${psi.ok ? '' : psi.error.message}`);
+});
+
+async function frozen(): Promise<boolean | null> {
+    const r = await readText(`${real}/cgroup.events`, null);
+    const m = r.ok ? /^frozen (\d)$/m.exec(r.value) : null;
+    return m ? m[1] === '1' : null;
 }
+
+test('the freezer fallback freezes and thaws a real process; the cgroup.events monitor sees both', async () => {
+    const owner = new Disposer();
+    const events: Gio.FileMonitorEvent[] = [];
+    watch(owner, `${real}/cgroup.events`, 'file', null, e => events.push(e));
+    try {
+        assertEqual(await frozen(), false, 'frozen before');
+        const w = await writeControl(`${real}/cgroup.freeze`, '1', null);
+        assert(w.ok, `freeze failed: ${w.ok ? '' : w.error.message}`);
+        await waitFor(() => events.includes(Gio.FileMonitorEvent.CHANGED) ? true : undefined, 5000, 'a CHANGED event on freeze');
+        assertEqual(await frozen(), true, 'frozen after writing 1');
+        events.length = 0;
+        const t = await writeControl(`${real}/cgroup.freeze`, '0', null);
+        assert(t.ok, `thaw failed: ${t.ok ? '' : t.error.message}`);
+        await waitFor(() => events.includes(Gio.FileMonitorEvent.CHANGED) ? true : undefined, 5000, 'a CHANGED event on thaw');
+        assertEqual(await frozen(), false, 'frozen after writing 0');
+    } finally {
+        owner.dispose();
+    }
+});
+
+test('writing a control file that does not exist is a readable failure', async () => {
+    const r = await writeControl(`${real}/no-such-control`, '1', null);
+    assert(!r.ok, 'expected a failure');
+    assert(r.error.message.includes('no-such-control'), r.error.message);
+});
 
 run();
