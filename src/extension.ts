@@ -16,7 +16,7 @@ import { pickVictim } from './core/victim.js';
 import { victimLabel, victimSentence } from './core/view.js';
 import { SystemActions } from './sys/actions.js';
 import { writeControl } from './sys/control.js';
-import { lookupApp } from './sys/apps.js';
+import { lookupApp, requestQuit } from './sys/apps.js';
 import { userManagerPath } from './sys/cgroups.js';
 import { InventoryService, type InventoryScan } from './sys/inventory.js';
 import { PressureSampler } from './sys/sampler.js';
@@ -69,7 +69,7 @@ export default class HeadroomExtension extends Extension {
                 updateActivity();
             },
             closeApp: async (app: AppRow) => {
-                if (system.requestQuit(app.appId))
+                if (requestQuit(app.appId))
                     return ok(null);
                 // No running app with windows has this id (a D-Bus service, an unknown id): systemd asks
                 // the processes to quit (SIGTERM) and ends them after the unit's stop timeout.

@@ -22,9 +22,10 @@ export function stallPercent(prev: TotalReading, cur: TotalReading): number | nu
     return Math.min(100, (100 * stalled) / dt);
 }
 
-/** The kernel's next avg10 value after one 2 s period at the given stall share. */
+/** The kernel's next avg10 value after one 2 s period at the given stall share (truncated to a whole
+ *  percent, as the kernel's calc_avgs does). */
 export function nextAvg10(avg10: number, stall: number): number {
-    return avg10 * EXP_10S + stall * (1 - EXP_10S);
+    return avg10 * EXP_10S + Math.floor(stall) * (1 - EXP_10S);
 }
 
 /**
@@ -34,6 +35,9 @@ export function nextAvg10(avg10: number, stall: number): number {
 export function secondsToCross(avg10: number, stall: number, limit: number, nextUpdateIn: number): number | null {
     if (avg10 > limit)
         return 0;
+    // The kernel truncates each period's stall share to a whole percent (calc_avgs: time * 100 / period),
+    // so a stall of 80.9 % settles at 80.00 and never rises above an 80 % limit.
+    stall = Math.floor(stall);
     if (stall <= limit)
         return null;
     // avg_n = stall - (stall - avg10) * f^n  >  limit   <=>   n > ln((stall - limit) / (stall - avg10)) / ln f

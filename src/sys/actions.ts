@@ -3,7 +3,6 @@
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
-import Shell from 'gi://Shell';
 
 import { podmanArgv } from '../core/podman.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -43,14 +42,6 @@ export class SystemActions {
         if (r.error.code === 'not-found')
             return writeControl(`${c.cgroupDir}/cgroup.kill`, '1', this._cancellable);
         return r;
-    }
-
-    /** Asks an app to quit the way closing its windows would. False when no running app has that id. */
-    requestQuit(appId: string): boolean {
-        const app = Shell.AppSystem.get_default().lookup_app(`${appId}.desktop`);
-        if (!app || app.get_state() === Shell.AppState.STOPPED)
-            return false;
-        return app.request_quit();
     }
 
     /** Stops an app's units through the user's systemd manager: systemd sends SIGTERM, then SIGKILL. */

@@ -15,3 +15,11 @@ export function lookupApp(appId: string): AppInfo | null {
         return null;
     return { name: app.get_name(), icon: app.get_icon() };
 }
+
+/** Asks an app to quit the way closing its windows would. False when no running app has that id. */
+export function requestQuit(appId: string): boolean {
+    const app = Shell.AppSystem.get_default().lookup_app(`${appId}.desktop`);
+    if (!app || app.get_state() === Shell.AppState.STOPPED)
+        return false;
+    return app.request_quit();
+}

@@ -6,9 +6,10 @@ import { EXP_10S, nextAvg10, PSI_PERIOD_SEC, secondsToCross, stallPercent } from
 // kernel/sched/psi.c: EXP_10s = 1677 in 11-bit fixed point (FIXED_1 = 2048), avg updated every 2 s.
 const KERNEL_FACTOR = 1677 / 2048;
 
-/** The kernel's recurrence, written out independently of the module under test. */
+/** The kernel's recurrence, written out independently of the module under test; calc_avgs truncates
+ *  each period's stall share to a whole percent (pct = time * 100 / period). */
 function kernelStep(avg: number, samplePercent: number): number {
-    return avg * KERNEL_FACTOR + samplePercent * (1 - KERNEL_FACTOR);
+    return avg * KERNEL_FACTOR + Math.trunc(samplePercent) * (1 - KERNEL_FACTOR);
 }
 
 /** Seconds to the first update after which the iterated avg10 is strictly above `limit`, or null within `max` updates. */
@@ -68,6 +69,11 @@ describe('nextAvg10', () => {
             avg = nextAvg10(avg, 100);
             assert.ok(Math.abs(avg - value) < 0.06, `${avg} vs ${value}`);
         }
+    });
+
+    it('truncates the stall share to a whole percent, as the kernel does', () => {
+        assert.equal(nextAvg10(80, 80.9), 80);
+        assert.ok(nextAvg10(80, 81) > 80);
     });
 
     it('matches the kernel recurrence for any average and sample', () => {
@@ -132,7 +138,7 @@ describe('secondsToCross', () => {
                     assert.equal(result, 0);
                     return;
                 }
-                if (stall <= limit) {
+                if (Math.trunc(stall) <= limit) {
                     assert.equal(result, null);
                     assert.equal(iteratedCrossing(avg10, stall, limit, nextUpdateIn, 500), null);
                     return;
@@ -141,7 +147,8 @@ describe('secondsToCross', () => {
                 const expected = iteratedCrossing(avg10, stall, limit, nextUpdateIn, 100_000);
                 fc.pre(expected !== null);
                 const n = (expected - nextUpdateIn) / 2 + 1;
-                const closed = (k: number) => stall - (stall - avg10) * KERNEL_FACTOR ** k;
+                const whole = Math.trunc(stall);
+                const closed = (k: number) => whole - (whole - avg10) * KERNEL_FACTOR ** k;
                 fc.pre(Math.abs(closed(n) - limit) > 1e-9 && Math.abs(closed(n - 1) - limit) > 1e-9);
                 assert.equal(result, expected);
             }), { numRuns: 3000 });

@@ -1,0 +1,146 @@
+// Adapter tests under real GJS for the inventory: the scanner on the seed and hostile fixture trees,
+// the subprocess runner and the container actions with a fake podman, and the freezer fallback on a
+// real cgroup v2 child.
+
+import GLib from 'gi://GLib';
+
+import { buildInventory } from '../../src/core/inventory.js';
+import { SystemActions } from '../../src/sys/actions.js';
+import { scanTree } from '../../src/sys/scanner.js';
+import { run } from '../../src/sys/subprocess.js';
+import Gio from 'gi://Gio';
+import { assert, assertEqual, env, run as runTests, test } from './harness.js';
+
+const seed = env('HEADROOM_SEED');
+const hostile = env('HEADROOM_HOSTILE');
+const fakePodman = env('HEADROOM_FAKE_PODMAN');
+const podmanLog = env('HEADROOM_PODMAN_LOG');
+const real = env('HEADROOM_REAL_CGROUP');
+const MANAGER = '/user.slice/user-1000.slice/user@1000.service';
+const JELLYFIN = '3f9c2d8e5b7a4c1f9e0d6b3a8c5f2e7d1a4b9c6e3f0d8a5b2c7e4f1a9d6be41a';
+
+const wantDetails = (below: string) => below.includes('libpod-');
+
+function loggedArgv(): string[][] {
+    const [ok, bytes] = GLib.file_get_contents(podmanLog);
+    if (!ok)
+        return [];
+    return new TextDecoder().decode(bytes).split('\n').filter(l => l !== '').map(l => JSON.parse(l) as string[]);
+}
+
+function clearLog(): void {
+    GLib.file_set_contents(podmanLog, '');
+}
+
+test('the scanner reads every cgroup of the seed tree with its memory, oom.group and container details', async () => {
+    const started = GLib.get_monotonic_time();
+    const r = await scanTree({ root: seed, procRoot: `${seed}/proc`, managerPath: MANAGER, wantDetails, cancellable: null });
+    print(JSON.stringify({ note: 'seed scan', ms: (GLib.get_monotonic_time() - started) / 1000, cgroups: r.entries.length }));
+    assertEqual(r.problems, [], 'problems');
+    const firefox = r.entries.find(e => e.path.endsWith('/app-gnome-firefox-4242.scope'));
+    assert(firefox, 'firefox scope scanned');
+    assertEqual([firefox.leaf, firefox.memoryCurrent !== null, firefox.anon !== null, firefox.pgscan !== null], [true, true, true, true], 'firefox fields');
+    const payload = r.entries.find(e => e.path.endsWith(`/libpod-payload-${JELLYFIN}`));
+    assert(payload, 'jellyfin payload scanned');
+    assertEqual(payload.memoryCurrent, 2500000000, 'jellyfin memory.current');
+    assert(payload.commands.includes('ffmpeg'), `jellyfin commands: ${JSON.stringify(payload.commands)}`);
+    assertEqual(payload.frozen, false, 'jellyfin frozen');
+    const slice = r.entries.find(e => e.path === `${MANAGER}/app.slice`);
+    assertEqual(slice?.leaf, false, 'app.slice is not a leaf');
+    // The scanned tree, classified, gives the incident's ranking.
+    const inv = buildInventory(r.entries, MANAGER, { topN: 5, transcoders: ['ffmpeg'], containerNames: new Map() });
+    assertEqual(inv.apps.slice(0, 2).map(a => a.appId), ['firefox', 'org.gnome.Evolution'], 'top apps');
+    const jf = inv.containers.find(c => c.id === JELLYFIN);
+    assertEqual([jf?.name, jf?.transcoding], ['jellyfin', true], 'jellyfin row');
+    // The payload's 2.5 GB plus the few MB of podman's runtime cgroup.
+    assert(jf && jf.memory !== null && jf.memory >= 2.5e9 && jf.memory < 2.51e9, `jellyfin memory ${jf?.memory}`);
+});
+
+test('the scanner survives the hostile tree: odd names, missing files, malformed memory.stat', async () => {
+    const r = await scanTree({ root: hostile, procRoot: `${hostile}/proc`, managerPath: MANAGER, wantDetails, cancellable: null });
+    const calc = r.entries.find(e => e.path.includes('Calculator'));
+    assert(calc, 'the cgroup without memory files is still listed');
+    assertEqual([calc.memoryCurrent, calc.anon, calc.pgscan], [null, null, null], 'missing files give nulls');
+    const weather = r.entries.find(e => e.path.includes('Weather'));
+    assertEqual(weather?.anon, null, 'malformed memory.stat gives null anon');
+    assert(r.entries.some(e => e.path.includes('\\x3cb\\x3eBold')), 'markup name scanned as is');
+});
+
+test('a vanished tree is an empty scan, not an exception', async () => {
+    const r = await scanTree({ root: '/nonexistent', procRoot: '/proc', managerPath: MANAGER, wantDetails, cancellable: null });
+    assertEqual([r.entries.length, r.problems.length], [0, 0], 'empty');
+});
+
+test('a cancelled scan ends quickly with nothing', async () => {
+    const c = new Gio.Cancellable();
+    c.cancel();
+    const r = await scanTree({ root: seed, procRoot: `${seed}/proc`, managerPath: MANAGER, wantDetails, cancellable: c });
+    assertEqual(r.entries.length, 0, 'entries');
+});
+
+test('run() passes hostile strings as single argv elements, never through a shell', async () => {
+    clearLog();
+    const args = ['$(touch /tmp/headroom-pwned)', '<b>Bold</b>', "it's \"quoted\"", 'a b;c|d', 'café'];
+    const r = await run([fakePodman, ...args], 5000, null);
+    assert(r.ok, `run failed: ${r.ok ? '' : r.error.message}`);
+    assertEqual(loggedArgv(), [args], 'argv as received');
+    assert(!GLib.file_test('/tmp/headroom-pwned', GLib.FileTest.EXISTS), 'nothing was executed');
+});
+
+test('run() reports a failing program with its own words', async () => {
+    const r = await run([fakePodman, '--fail'], 5000, null);
+    assert(!r.ok, 'expected a failure');
+    assertEqual([r.error.code, r.error.message], ['failed', 'Error: no container with name or ID "x" found: no such container'], 'failure');
+});
+
+test('run() kills a program that hangs, after the timeout', async () => {
+    const started = GLib.get_monotonic_time();
+    const r = await run([fakePodman, '--hang'], 500, null);
+    assert(!r.ok && r.error.code === 'timeout', `expected a timeout: ${JSON.stringify(r)}`);
+    assert((GLib.get_monotonic_time() - started) / 1000 < 3000, 'returned soon after the timeout');
+});
+
+test('run() of a missing program is "not-found"', async () => {
+    const r = await run(['/nonexistent/podman', 'ps'], 5000, null);
+    assert(!r.ok && r.error.code === 'not-found', `expected not-found: ${JSON.stringify(r)}`);
+});
+
+test('pause, resume and stop run `podman pause|unpause|stop <id>`', async () => {
+    clearLog();
+    const actions = new SystemActions(() => fakePodman, new Gio.Cancellable());
+    const target = { id: JELLYFIN, cgroupDir: '/nonexistent' };
+    assert((await actions.pauseContainer(target, true)).ok, 'pause');
+    assert((await actions.pauseContainer(target, false)).ok, 'unpause');
+    assert((await actions.stopContainer(target)).ok, 'stop');
+    assertEqual(loggedArgv(), [['pause', JELLYFIN], ['unpause', JELLYFIN], ['stop', JELLYFIN]], 'argv');
+});
+
+test('without podman, pause freezes the container cgroup itself, and resume thaws it', async () => {
+    const actions = new SystemActions(() => '/nonexistent/podman', new Gio.Cancellable());
+    const target = { id: JELLYFIN, cgroupDir: real };
+    const frozen = () => {
+        const [, bytes] = GLib.file_get_contents(`${real}/cgroup.events`);
+        return /^frozen 1$/m.test(new TextDecoder().decode(bytes));
+    };
+    assert((await actions.pauseContainer(target, true)).ok, 'freeze');
+    await new Promise<void>(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 300, () => {
+        resolve();
+        return GLib.SOURCE_REMOVE;
+    }));
+    assert(frozen(), 'frozen 1 after pause');
+    assert((await actions.pauseContainer(target, false)).ok, 'thaw');
+    await new Promise<void>(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 300, () => {
+        resolve();
+        return GLib.SOURCE_REMOVE;
+    }));
+    assert(!frozen(), 'frozen 0 after resume');
+});
+
+test('a podman error reaches the user as podman\'s own message', async () => {
+    const actions = new SystemActions(() => `${fakePodman}-failing`, new Gio.Cancellable());
+    const r = await actions.pauseContainer({ id: JELLYFIN, cgroupDir: real }, true);
+    assert(!r.ok, 'expected a failure');
+    assertEqual(r.error.message, 'Error: cannot pause the container: permission denied', 'message');
+});
+
+runTests();
