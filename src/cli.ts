@@ -1,8 +1,11 @@
 // `gjs -m dist/cli.js`: the engine of the extension in a terminal, for people and scripts.
 //
 //   gjs -m dist/cli.js [--root DIR] [--uid N] [--cgroup PATH]... [--limit PCT] [--duration SEC] [--json] [--watch]
+//   gjs -m dist/cli.js --replay FILE.jsonl [--limit PCT] [--duration SEC] [--json]
 //
 // Without --watch it samples twice, a second apart (so the stall rate is known), and prints the state.
+// --replay runs recorded samples (format: src/core/replay.ts and the README) through the same engine,
+// episode logic and victim rule, and prints each predicted event with its time.
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
@@ -14,6 +17,8 @@ import { DEFAULT_LEVEL_SETTINGS } from './core/level.js';
 import { FEDORA_POLICY, type OomdPolicy } from './core/oomd.js';
 import { snapshotReport } from './core/report.js';
 import type { Snapshot } from './core/engine.js';
+import { formatReplayEvent, parseReplay, runReplay } from './core/replay.js';
+import { readText } from './sys/files.js';
 import { PressureSampler } from './sys/sampler.js';
 
 const USAGE = `Usage: gjs -m cli.js [OPTION]...
@@ -26,6 +31,7 @@ Show the memory pressure of the cgroups systemd-oomd watches, against its limits
   --duration SEC    how long pressure must stay above the limit (default ${FEDORA_POLICY.durationSec})
   --json            print JSON (one object per sample with --watch)
   --watch           print every second until interrupted
+  --replay FILE     replay recorded samples (JSON Lines) and print the predicted events
   --help            show this help`;
 
 interface Options {
@@ -35,6 +41,7 @@ interface Options {
     policy: OomdPolicy;
     json: boolean;
     watch: boolean;
+    replay: string | null;
 }
 
 function parseArgs(args: string[]): Options | string {
@@ -45,6 +52,7 @@ function parseArgs(args: string[]): Options | string {
         policy: { ...FEDORA_POLICY },
         json: false,
         watch: false,
+        replay: null,
     };
     for (let i = 0; i < args.length; i++) {
         const arg = args[i];
@@ -69,6 +77,7 @@ function parseArgs(args: string[]): Options | string {
             case '--duration': options.policy.durationSec = number(); break;
             case '--json': options.json = true; break;
             case '--watch': options.watch = true; break;
+            case '--replay': options.replay = value(); break;
             case '--help': return USAGE;
             default: return `unknown option ${arg}\n\n${USAGE}`;
             }
@@ -98,6 +107,9 @@ function main(args: string[]): number {
         return help ? 0 : 2;
     }
 
+    if (options.replay !== null)
+        return replay(options.replay, options);
+
     const loop = new GLib.MainLoop(null, false);
     const engine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     let samples = 0;
@@ -123,6 +135,32 @@ function main(args: string[]): number {
     sampler.start();
     loop.run();
     sampler.stop();
+    return status;
+}
+
+/** Replays a recorded file; prints one line (or JSON object) per event. Exit 1 when the file is unusable. */
+function replay(path: string, options: Options): number {
+    const loop = new GLib.MainLoop(null, false);
+    let status = 0;
+    void readText(path, null).then(text => {
+        loop.quit();
+        if (!text.ok) {
+            printerr(text.error.message);
+            status = 1;
+            return;
+        }
+        const { records, errors } = parseReplay(text.value);
+        for (const e of errors)
+            printerr(`${path}:${e.line}: ${e.message}`);
+        if (records.length === 0) {
+            printerr(`${path}: no samples to replay`);
+            status = 1;
+            return;
+        }
+        for (const event of runReplay(records, { policy: options.policy }))
+            print(options.json ? JSON.stringify(event) : formatReplayEvent(event));
+    });
+    loop.run();
     return status;
 }
 

@@ -92,4 +92,33 @@ describe('cli.js under gjs', function () {
         assert.equal(r.status, 2);
         assert.match(r.stderr, /^unknown option --frobnicate\n\nUsage: gjs -m cli\.js/);
     });
+
+    it('--replay prints the seed incident: warning before the timer, the kill as predicted', function () {
+        const r = cli(['--replay', 'test/fixtures/replay/seed-incident.jsonl']);
+        assert.equal(r.status, 0, r.stderr);
+        const kinds = r.stdout.trim().split('\n').map(l => l.trim().split(/\s+/)[2]);
+        assert.deepEqual(kinds, ['amber', 'warning', 'timer-start', 'predicted-kill', 'killed', 'timer-reset', 'end']);
+        assert.match(r.stdout, /killed +oomd stopped libpod-payload-4f3c2a1b9e8d in app\.slice \(as predicted\)/);
+    });
+
+    it('--replay --json gives one event object per line, and a 5 s burst never warns', function () {
+        const r = cli(['--replay', 'test/fixtures/replay/burst-5s.jsonl', '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        const events = r.stdout.trim().split('\n').map(l => JSON.parse(l) as { kind: string; shown?: boolean });
+        assert.ok(!events.some(e => e.kind === 'warning'));
+        assert.equal(events.at(-1)?.kind, 'end');
+        assert.equal(events.at(-1)?.shown, false);
+    });
+
+    it('--replay of a missing or empty file fails with the reason, exit 1', function () {
+        const missing = cli(['--replay', '/nonexistent/trace.jsonl']);
+        assert.equal(missing.status, 1);
+        assert.match(missing.stderr, /\/nonexistent\/trace\.jsonl does not exist/);
+        const dir = mkdtempSync(join(tmpdir(), 'headroom-replay-'));
+        writeFileSync(join(dir, 'bad.jsonl'), '{"t": 1}\nnot json\n');
+        const bad = cli(['--replay', join(dir, 'bad.jsonl')]);
+        assert.equal(bad.status, 1);
+        assert.match(bad.stderr, /bad\.jsonl:2: /);
+        assert.match(bad.stderr, /no samples to replay/);
+    });
 });
