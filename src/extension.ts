@@ -106,12 +106,15 @@ export default class HeadroomExtension extends Extension {
                 row, displayName: displayName(row.appId), icon: infos.get(row.appId)?.icon ?? null,
             }));
 
-            const slice = snapshot?.worst?.path ?? null;
+            // oomd's next pick matters only while pressure is up, and needs two scans: its rule ranks by
+            // the pgscan increase since the previous look, not by the lifetime count.
+            const pressing = snapshot?.level === 'amber' || snapshot?.level === 'red';
+            const slice = pressing ? snapshot?.worst?.path ?? null : null;
             const owner = lastScan.entries.find(e => e.path === slice)?.ownerUid ?? null;
-            const victim = slice ? pickVictim(slice, lastScan.entries, lastScan.previousPgscan, owner) : null;
-            const sentence = victim && snapshot?.level !== 'ok'
-                ? victimSentence(victimLabel(victim.path, inv, displayName))
+            const victim = slice && lastScan.previousPgscan.size > 0
+                ? pickVictim(slice, lastScan.entries, lastScan.previousPgscan, owner)
                 : null;
+            const sentence = victim ? victimSentence(victimLabel(victim.path, inv, displayName)) : null;
             indicator.renderInventory({
                 inventory: inv, apps, nextPick: victim?.path ?? null, containerNote: lastScan.podmanProblem,
             }, sentence);

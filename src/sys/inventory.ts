@@ -9,6 +9,7 @@ import GLib from 'gi://GLib';
 
 import type { CgroupEntry } from '../core/cgroup-entry.js';
 import { Disposer } from '../core/disposer.js';
+import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
 import { scanTree } from './scanner.js';
 import { watch } from './monitor.js';
@@ -55,6 +56,7 @@ export class InventoryService {
     private _podmanKnown = new Set<string>();
     private _watch: Disposer | null = null;
     private _watched = '';
+    private _last: InventoryScan | null = null;
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -142,22 +144,28 @@ export class InventoryService {
             const m = CONTAINER_ID.exec(e.path);
             return m ? [m[1] as string] : [];
         }));
-        if ([...ids].some(id => !this._podmanKnown.has(id)))
-            await this._refreshPodman(ids);
-        if (this._cancellable.is_cancelled())
-            return;
-
         const previousPgscan = this._pgscan;
         this._pgscan = new Map(result.entries.flatMap(e => (e.pgscan === null ? [] : [[e.path, e.pgscan] as const])));
         this._rewatch(result.entries);
-        this._opts.onScan({
+        this._last = {
             time: GLib.get_monotonic_time() / 1e6,
             entries: result.entries,
             previousPgscan,
             containers: this._containers,
             podmanProblem: this._podmanProblem,
             problems: result.problems,
-        });
+        };
+        this._opts.onScan(this._last);
+
+        // Podman's names arrive later, without holding up the scan; the last scan is shown again with them.
+        if ([...ids].some(id => !this._podmanKnown.has(id))) {
+            void this._refreshPodman(ids).then(() => {
+                if (this._cancellable.is_cancelled() || !this._last)
+                    return;
+                this._last = { ...this._last, containers: this._containers, podmanProblem: this._podmanProblem };
+                this._opts.onScan(this._last);
+            });
+        }
     }
 
     private async _refreshPodman(ids: Set<string>): Promise<void> {
@@ -166,7 +174,7 @@ export class InventoryService {
         const r = await run(podmanArgv.list(this._opts.podman()), PODMAN_LIST_TIMEOUT_MS, this._cancellable);
         if (!r.ok) {
             this._podmanProblem = r.error.code === 'not-found'
-                ? 'podman is not installed: containers are shown by their unit names'
+                ? _('podman is not installed: containers are shown by their unit names')
                 : r.error.message;
             return;
         }

@@ -77,7 +77,8 @@ export class Indicator extends PanelMenu.Button {
     private readonly _label: St.Label;
     private readonly _title: St.Label;
     private readonly _summary: St.Label;
-    private readonly _section = new PopupMenu.PopupMenuSection();
+    /** Every monitored slice, folded: the header already names the most urgent one. */
+    private readonly _slices = new PopupMenu.PopupSubMenuMenuItem(_('Pressure by Slice'));
     private readonly _rows = new Map<string, SliceRow>();
     private readonly _victim: St.Label;
     private readonly _inventory: InventorySections;
@@ -109,7 +110,7 @@ export class Indicator extends PanelMenu.Button {
         headerBox.add_child(this._victim);
         header.add_child(headerBox);
         menu.addMenuItem(header);
-        menu.addMenuItem(this._section);
+        menu.addMenuItem(this._slices);
         this._inventory = new InventorySections(actions);
         menu.addMenuItem(this._inventory.section);
         menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
@@ -167,7 +168,7 @@ export class Indicator extends PanelMenu.Button {
             if (!row) {
                 row = new SliceRow();
                 this._rows.set(slice.path, row);
-                this._section.addMenuItem(row);
+                this._slices.menu.addMenuItem(row);
             }
             row.update(slice);
         }

@@ -59,6 +59,13 @@ function memoryText(memory: number | null): string {
     return memory === null ? '–' : formatBytes(memory);
 }
 
+interface ButtonSpec {
+    label: string;
+    accessible: string;
+    action: () => void;
+    sensitive?: boolean;
+}
+
 /** A row: icon, name over a detail line, badges, size, and action buttons. */
 class Row extends PopupMenu.PopupBaseMenuItem {
     static {
@@ -72,6 +79,9 @@ class Row extends PopupMenu.PopupBaseMenuItem {
     readonly memory: St.Label;
     readonly buttons: St.BoxLayout;
     private _timers = new Set<number>();
+    private _actions: (() => void)[] = [];
+    private readonly _badgeLabels: St.Label[] = [];
+    private readonly _buttonList: St.Button[] = [];
     gone = false;
 
     constructor() {
@@ -80,8 +90,10 @@ class Row extends PopupMenu.PopupBaseMenuItem {
         const text = new St.BoxLayout({ vertical: true, x_expand: true, y_align: Clutter.ActorAlign.CENTER });
         this.title = new St.Label({ style_class: 'headroom-row-name' });
         this.title.clutter_text.ellipsize = Pango.EllipsizeMode.END;
-        this.detail = new St.Label({ style_class: 'headroom-detail' });
-        this.detail.clutter_text.ellipsize = Pango.EllipsizeMode.END;
+        this.detail = new St.Label({ style_class: 'headroom-detail headroom-row-detail' });
+        // Sizes fit on one line; a message from the system wraps within the row's width instead of
+        // widening the menu.
+        this.detail.clutter_text.line_wrap = true;
         text.add_child(this.title);
         text.add_child(this.detail);
         this.badges = new St.BoxLayout({ style_class: 'headroom-badges', y_align: Clutter.ActorAlign.CENTER });
@@ -97,22 +109,42 @@ class Row extends PopupMenu.PopupBaseMenuItem {
         });
     }
 
+    /** Shows these badges, reusing the labels already there (no actor churn on refresh). */
     setBadges(badges: { text: string; style: string }[]): void {
-        this.badges.destroy_all_children();
-        for (const b of badges)
-            this.badges.add_child(new St.Label({ text: b.text, style_class: `headroom-badge ${b.style}`, y_align: Clutter.ActorAlign.CENTER }));
+        badges.forEach((b, i) => {
+            let label = this._badgeLabels[i];
+            if (!label) {
+                label = new St.Label({ y_align: Clutter.ActorAlign.CENTER });
+                this._badgeLabels.push(label);
+                this.badges.add_child(label);
+            }
+            label.text = b.text;
+            label.style_class = `headroom-badge ${b.style}`;
+        });
+        for (const extra of this._badgeLabels.splice(badges.length))
+            extra.destroy();
     }
 
-    setButtons(buttons: { label: string; accessible: string; action: () => void; sensitive?: boolean }[]): void {
-        this.buttons.destroy_all_children();
-        for (const b of buttons) {
-            const button = new St.Button({
-                label: b.label, accessible_name: b.accessible, style_class: 'button headroom-action',
-                can_focus: true, reactive: b.sensitive ?? true,
-            });
-            button.connect('clicked', () => b.action());
-            this.buttons.add_child(button);
-        }
+    /**
+     * Shows these buttons. Existing buttons are updated in place, so keyboard focus and a click in
+     * progress survive a refresh; the action a button runs is looked up when it is clicked.
+     */
+    setButtons(buttons: ButtonSpec[]): void {
+        this._actions = buttons.map(b => b.action);
+        buttons.forEach((b, i) => {
+            let button = this._buttonList[i];
+            if (!button) {
+                button = new St.Button({ style_class: 'button headroom-action', can_focus: true });
+                button.connect('clicked', () => this._actions[i]?.());
+                this._buttonList.push(button);
+                this.buttons.add_child(button);
+            }
+            button.label = b.label;
+            button.accessible_name = b.accessible;
+            button.reactive = b.sensitive ?? true;
+        });
+        for (const extra of this._buttonList.splice(buttons.length))
+            extra.destroy();
     }
 
     /** Shows an error from the system in the detail line until the next successful action. */
@@ -192,6 +224,7 @@ export class InventorySections {
     private readonly _containers = new PopupMenu.PopupMenuSection();
     private readonly _containersEmpty: PopupMenu.PopupMenuItem;
     private readonly _containersNote: PopupMenu.PopupMenuItem;
+    private readonly _podmanNote: PopupMenu.PopupMenuItem;
     private readonly _totals: PopupMenu.PopupMenuItem;
     private readonly _appRows: RowList<{ item: AppItem; pick: boolean }>;
     private readonly _containerRows: RowList<{ row: ContainerRow; pick: boolean }>;
@@ -207,10 +240,12 @@ export class InventorySections {
         this._containersEmpty = info(_('No containers'));
         this._containersNote = info(_('Pause stops a container’s CPU and growth but frees no memory; Stop frees it.'));
         this._containersNote.label.clutter_text.line_wrap = true;
+        this._podmanNote = info();
+        this._podmanNote.label.clutter_text.line_wrap = true;
         this._totals = info();
 
         for (const item of [this._appsTitle, this._apps, this._appsEmpty, this._appsMore, this._containersTitle,
-            this._containers, this._containersEmpty, this._containersNote, this._totals])
+            this._podmanNote, this._containers, this._containersEmpty, this._containersNote, this._totals])
             this.section.addMenuItem(item);
 
         this._appRows = new RowList(this._apps, (row, data, phase, setPhase) =>
@@ -235,8 +270,9 @@ export class InventorySections {
         this._appsMore.visible = inv.moreApps > 0;
         this._appsMore.label.text = ngettext('and %d more app', 'and %d more apps', inv.moreApps).replace('%d', String(inv.moreApps));
         this._containersEmpty.visible = this._containerRows.size === 0;
-        this._containersEmpty.label.text = view.containerNote ?? _('No containers');
         this._containersNote.visible = this._containerRows.size > 0;
+        this._podmanNote.visible = view.containerNote !== null && this._containerRows.size > 0;
+        this._podmanNote.label.text = view.containerNote ?? '';
 
         const parts = [
             _('Session %s').replace('%s', memoryText(inv.session.memory)),
