@@ -6,7 +6,7 @@ NPM_STAMP := node_modules/.package-lock.json
 SOURCES   := $(shell find src -name '*.ts') build.mjs metadata.json stylesheet.css $(wildcard schemas/*.xml icons/*)
 PACKED    := extension.js prefs.js metadata.json stylesheet.css schemas icons
 
-.PHONY: all build check lint test test-unit test-gjs test-e2e pack install clean
+.PHONY: all build check lint test test-unit test-gjs test-e2e test-package pack pot install clean
 
 all: build
 
@@ -29,11 +29,24 @@ check: $(NPM_STAMP)
 lint: $(NPM_STAMP)
 	npx eslint .
 
+# Translations: po/LINGUAS names the languages; each po/<lang>.po is compiled into the zip as
+# locale/<lang>/LC_MESSAGES/headroom.mo, the layout `gnome-extensions pack --podir` makes. No .po in the zip.
+LINGUAS   := $(shell sed 's/\#.*//' po/LINGUAS 2>/dev/null)
+
+pot: $(NPM_STAMP)
+	@command -v xgettext >/dev/null || { echo "xgettext not found: apt-get install gettext"; exit 1; }
+	node tools/pot.mjs po/headroom.pot
+
 pack: $(ZIP)
 
-$(ZIP): dist/extension.js
-	rm -f $@
-	cd dist && zip -qr $(UUID).shell-extension.zip $(PACKED)
+$(ZIP): dist/extension.js po/LINGUAS $(LINGUAS:%=po/%.po)
+	rm -rf $@ dist/locale
+	@[ -z "$(LINGUAS)" ] || command -v msgfmt >/dev/null || { echo "msgfmt not found: apt-get install gettext"; exit 1; }
+	for lang in $(LINGUAS); do \
+	    mkdir -p dist/locale/$$lang/LC_MESSAGES && \
+	    msgfmt --check -o dist/locale/$$lang/LC_MESSAGES/headroom.mo po/$$lang.po || exit 1; \
+	done
+	cd dist && zip -qrX $(UUID).shell-extension.zip $(PACKED) $(if $(LINGUAS),locale)
 
 install: $(ZIP)
 	@command -v gnome-extensions >/dev/null || { echo "gnome-extensions not found: install GNOME Shell first"; exit 1; }
@@ -46,13 +59,17 @@ install: $(ZIP)
 	    echo "then run: gnome-extensions enable $(UUID)"; \
 	fi
 
-test: check lint test-unit test-gjs test-e2e
+test: check lint test-unit test-gjs test-package test-e2e
 
 test-unit: $(NPM_STAMP)
 	npx mocha
 
 test-gjs: build
 	npx mocha --config test/adapters/.mocharc.json
+
+test-package: pack
+	npx tsc --noEmit -p test/package
+	npx mocha --config test/package/.mocharc.json
 
 test-e2e: pack
 	bash test/e2e/run.sh
