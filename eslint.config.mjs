@@ -58,14 +58,14 @@ export default defineConfig(
         },
     },
     {
-        files: ['src/prefs.ts'],
+        files: ['src/prefs.ts', 'src/prefs/**/*.ts'],
         rules: {
             '@typescript-eslint/no-restricted-imports': ['error', {
                 patterns: [
                     { group: ['@girs/*', '@girs/**'], allowTypeImports: true, message: '@girs packages are types only' },
                     { regex: '^resource:///org/gnome/shell/', caseSensitive: true, message: 'prefs run outside the shell' },
                     { regex: '^gi://(St|Clutter|Meta|Shell)', message: 'prefs run outside the shell' },
-                    { regex: '^\\./(ui|sys)/', message: 'prefs use no shell-side module' },
+                    { regex: '^\\.\\.?/(\\.\\./)?(ui|sys)/', message: 'prefs use no shell-side module' },
                 ],
             }],
         },

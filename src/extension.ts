@@ -1,27 +1,38 @@
-// Headroom: wires the samplers (src/sys) to the engine (src/core) and the indicator (src/ui).
-// Data flows one way: sample -> engine -> snapshot -> view. Actions flow back through callbacks.
+// Headroom: wires the samplers and system adapters (src/sys) to the engine (src/core) and the views
+// (src/ui). Data flows one way: sample -> engine -> snapshot -> view. Actions flow back through
+// callbacks. Everything made here is registered on one Disposer; disable() runs it.
 
 import Gio from 'gi://Gio';
+import GLib from 'gi://GLib';
 
 import * as Main from 'resource:///org/gnome/shell/ui/main.js';
 import { Extension } from 'resource:///org/gnome/shell/extensions/extension.js';
 
 import { Disposer } from './core/disposer.js';
 import { PressureEngine, type Snapshot } from './core/engine.js';
-import { setTranslator } from './core/i18n.js';
-import { buildInventory, type AppRow, type ContainerRow } from './core/inventory.js';
+import { EpisodeTracker, type EpisodeOutput, type EpisodeSettings } from './core/episode.js';
+import { PressureHistory } from './core/history.js';
+import { _, setTranslator } from './core/i18n.js';
+import { buildInventory, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
+import { summarizeKills } from './core/journal.js';
+import type { OomdPolicy } from './core/oomd.js';
 import { fail, ok, type Result } from './core/result.js';
 import { fallbackPolicy, levelSettings, type StoredSettings } from './core/settings.js';
 import { pickVictim } from './core/victim.js';
-import { victimLabel, victimSentence } from './core/view.js';
+import { nameOfCgroup, victimLabel, victimSentence } from './core/view.js';
 import { SystemActions } from './sys/actions.js';
-import { writeControl } from './sys/control.js';
 import { lookupApp, requestQuit } from './sys/apps.js';
-import { userManagerPath } from './sys/cgroups.js';
+import { discoverUserSlices, userManagerPath } from './sys/cgroups.js';
+import { writeControl } from './sys/control.js';
 import { InventoryService, type InventoryScan } from './sys/inventory.js';
+import { discoverOomd, OomdWatcher, readOomdHistory, type Discovery } from './sys/oomd.js';
 import { PressureSampler } from './sys/sampler.js';
 import { Indicator } from './ui/indicator.js';
 import type { AppItem } from './ui/inventory.js';
+import { Notifier, type NotificationAction } from './ui/notifier.js';
+
+/** The journal is read at most this often (on start, and when the menu opens). */
+const HISTORY_REFRESH_SEC = 60;
 
 export default class HeadroomExtension extends Extension {
     private _disposer: Disposer | null = null;
@@ -45,6 +56,13 @@ export default class HeadroomExtension extends Extension {
             amberExitMarginPercent: settings.get_int('amber-exit-margin-percent'),
             amberExitHoldSeconds: settings.get_int('amber-exit-hold-seconds'),
         });
+        const episodeSettings = (): EpisodeSettings => ({
+            enabled: settings.get_boolean('notify-before-kill'),
+            leadWindowSec: settings.get_int('lead-window-seconds'),
+            confirmSec: 4,
+            quietSec: 60,
+            warnFraction: settings.get_int('warning-percent-of-limit') / 100,
+        });
 
         const cancellable = new Gio.Cancellable();
         disposer.defer(() => cancellable.cancel());
@@ -52,93 +70,206 @@ export default class HeadroomExtension extends Extension {
         const uid = new Gio.Credentials().get_unix_user();
         const managerPath = userManagerPath(uid);
         const root = () => settings.get_string('cgroup-root');
+        const icon = Gio.FileIcon.new(Gio.File.new_for_path(`${this.path}/icons/headroom-symbolic.svg`));
 
+        // ---- state shared by the views ------------------------------------------------------------
         let snapshot: Snapshot | null = null;
         let lastScan: InventoryScan | null = null;
+        let inventory: Inventory | null = null;
+        let displayName = (appId: string) => appId;
+        let containerNames = new Map<string, string>();
+        let victims = new Map<string, string | null>();
+        let discovery: Discovery | null = null;
+        let oomdProblem: string | null = null;
         let menuOpen = false;
-        let inventory: InventoryService | null = null;
+        let lastHistory = 0;
+        let inventoryService: InventoryService | null = null;
+        const history = new PressureHistory();
+        const episodes = new EpisodeTracker(episodeSettings());
+        const oomKills = new Map<string, number>();
+
         const updateActivity = () => {
-            if (inventory)
-                inventory.active = menuOpen || snapshot?.level === 'amber' || snapshot?.level === 'red';
+            if (inventoryService)
+                inventoryService.active = menuOpen || snapshot?.level === 'amber' || snapshot?.level === 'red';
         };
 
-        const indicator = new Indicator(`${this.path}/icons/headroom-symbolic.svg`, {
-            openPreferences: () => this.openPreferences(),
-            menuOpened: open => {
-                menuOpen = open;
-                updateActivity();
-            },
-            closeApp: async (app: AppRow) => {
+        // ---- actions (the menu and the notifications share them) ----------------------------------
+        const actions = {
+            closeApp: async (app: AppRow): Promise<Result<null>> => {
                 if (requestQuit(app.appId))
                     return ok(null);
                 // No running app with windows has this id (a D-Bus service, an unknown id): systemd asks
                 // the processes to quit (SIGTERM) and ends them after the unit's stop timeout.
                 return system.stopUnits(app.units.map(unitName));
             },
-            forceQuitApp: async (app: AppRow) => {
+            forceQuitApp: async (app: AppRow): Promise<Result<null>> => {
                 const stopped = await system.stopUnits(app.units.map(unitName));
                 if (stopped.ok)
                     return stopped;
-                return killAll(app.units.map(u => `${root()}${u}`), cancellable, stopped);
+                return killAll(app.units.map(u => `${root()}${u}`), cancellable, stopped.error.message);
             },
             pauseContainer: (c: ContainerRow, pause: boolean) =>
                 system.pauseContainer({ id: c.id, cgroupDir: `${root()}${c.payloadPath}` }, pause),
             stopContainer: (c: ContainerRow) =>
                 system.stopContainer({ id: c.id, cgroupDir: `${root()}${c.payloadPath}` }),
+        };
+
+        // ---- views --------------------------------------------------------------------------------
+        const indicator = new Indicator(`${this.path}/icons/headroom-symbolic.svg`, {
+            ...actions,
+            openPreferences: () => this.openPreferences(),
+            menuOpened: open => {
+                menuOpen = open;
+                updateActivity();
+                if (open) {
+                    indicator.plot(history);
+                    refreshHistory();
+                }
+            },
         });
         Main.panel.addToStatusArea(this.uuid, indicator);
         disposer.defer(() => indicator.destroy());
         indicator.showPercentage = settings.get_boolean('show-percentage');
 
+        const notifier = new Notifier(icon);
+        disposer.defer(() => notifier.destroy());
+
+        /** Runs an action from a notification; a failure is told in a notification of its own. */
+        const fromNotification = (action: () => Promise<Result<null>>) => () => {
+            void action().then(r => {
+                if (!r.ok)
+                    notifier.showMessage(_('Headroom could not free memory'), r.error.message);
+            });
+        };
+
+        const warningActions = (): NotificationAction[] => {
+            const list: NotificationAction[] = [];
+            const transcoding = inventory?.containers.find(c => c.transcoding && !c.paused);
+            if (transcoding) {
+                list.push({ label: _('Pause %s').replace('%s', transcoding.name),
+                    run: fromNotification(() => actions.pauseContainer(transcoding, true)) });
+            }
+            const app = inventory?.apps[0];
+            if (app) {
+                list.push({ label: _('Close %s').replace('%s', displayName(app.appId)),
+                    run: fromNotification(() => actions.closeApp(app)) });
+            }
+            return list;
+        };
+
+        const showEpisode = (out: EpisodeOutput) => {
+            switch (out.kind) {
+            case 'show':
+                notifier.showWarning(out.notice.title, out.notice.body, warningActions());
+                break;
+            case 'update':
+                notifier.updateWarning(out.notice.title, out.notice.body);
+                break;
+            case 'end':
+                notifier.withdrawWarning();
+                break;
+            case 'killed':
+                if (settings.get_boolean('notify-after-kill'))
+                    notifier.showMessage(out.title, out.body);
+                break;
+            }
+        };
+
+        // ---- inventory ----------------------------------------------------------------------------
         const renderInventory = () => {
             if (!lastScan)
                 return;
-            const names = new Map([...lastScan.containers].map(([id, c]) => [id, c.name]));
-            const inv = buildInventory(lastScan.entries, managerPath, {
+            containerNames = new Map([...lastScan.containers].map(([id, c]) => [id, c.name]));
+            const inv = inventory = buildInventory(lastScan.entries, managerPath, {
                 topN: settings.get_int('list-count'),
                 transcoders: settings.get_strv('transcoder-commands'),
-                containerNames: names,
+                containerNames,
             });
             const infos = new Map(inv.apps.map(a => [a.appId, lookupApp(a.appId)]));
             const rowNames = new Map(inv.apps.map(a => [a.appId, a.name]));
-            const displayName = (appId: string) => infos.get(appId)?.name ?? rowNames.get(appId) ?? appId;
+            displayName = (appId: string) => infos.get(appId)?.name ?? rowNames.get(appId) ?? appId;
             const apps: AppItem[] = inv.apps.map(row => ({
                 row, displayName: displayName(row.appId), icon: infos.get(row.appId)?.icon ?? null,
             }));
 
-            // oomd's next pick matters only while pressure is up, and needs two scans: its rule ranks by
+            // oomd's pick per monitored slice, by its own rule. It needs two scans: the rule ranks by
             // the pgscan increase since the previous look, not by the lifetime count.
+            const scan = lastScan;
+            victims = new Map();
+            const picks = new Map<string, string>();
+            if (scan.previousPgscan.size > 0) {
+                for (const slice of snapshot?.slices ?? []) {
+                    const owner = scan.entries.find(e => e.path === slice.path)?.ownerUid ?? null;
+                    const victim = pickVictim(slice.path, scan.entries, scan.previousPgscan, owner);
+                    if (victim)
+                        picks.set(slice.path, victim.path);
+                    victims.set(slice.path, victim ? victimLabel(victim.path, inv, displayName).name : null);
+                }
+            }
+            // The pick matters to the user only while pressure is up.
             const pressing = snapshot?.level === 'amber' || snapshot?.level === 'red';
-            const slice = pressing ? snapshot?.worst?.path ?? null : null;
-            const owner = lastScan.entries.find(e => e.path === slice)?.ownerUid ?? null;
-            const victim = slice && lastScan.previousPgscan.size > 0
-                ? pickVictim(slice, lastScan.entries, lastScan.previousPgscan, owner)
-                : null;
-            const sentence = victim ? victimSentence(victimLabel(victim.path, inv, displayName)) : null;
+            const worst = pressing ? snapshot?.worst?.path ?? null : null;
+            const pick = worst ? picks.get(worst) ?? null : null;
             indicator.renderInventory({
-                inventory: inv, apps, nextPick: victim?.path ?? null, containerNote: lastScan.podmanProblem,
-            }, sentence);
+                inventory: inv, apps, nextPick: pick, containerNote: scan.podmanProblem,
+            }, pick ? victimSentence(victimLabel(pick, inv, displayName)) : null);
         };
 
+        // ---- pressure -----------------------------------------------------------------------------
         const engine = new PressureEngine(levelSettings(stored()));
+        const onSnapshot = (s: Snapshot) => {
+            snapshot = s;
+            indicator.render(s);
+            updateActivity();
+            if (s.worst?.avg10 !== undefined) {
+                history.add({ time: s.time, avg10: s.worst.avg10 }, s.worst.policy.limitPercent,
+                    s.worst.policy.limitPercent * settings.get_int('warning-percent-of-limit') / 100);
+                indicator.plot(history);
+            }
+            showEpisode(episodes.tick(s, victims));
+        };
+        const noticeKernelKills = (path: string, count: number | null | undefined) => {
+            if (count === null || count === undefined)
+                return;
+            const before = oomKills.get(path);
+            oomKills.set(path, count);
+            if (before !== undefined && count > before && settings.get_boolean('notify-after-kill')) {
+                notifier.showMessage(_('Out of memory'),
+                    _('The kernel stopped a process in %s: it ran out of memory before systemd-oomd acted')
+                        .replace('%s', nameOfCgroup(path, managerPath, containerNames, displayName)));
+            }
+        };
+
+        const policyFor = (path: string): OomdPolicy => {
+            const found = settings.get_boolean('follow-oomd')
+                ? discovery?.monitored.find(m => m.path === path)?.policy
+                : undefined;
+            return found ?? fallbackPolicy(stored());
+        };
+
         let sampler: PressureSampler | null = null;
         const startSamplers = () => {
             sampler?.stop();
-            inventory?.stop();
+            inventoryService?.stop();
             lastScan = null;
-            const policy = fallbackPolicy(stored());
+            oomKills.clear();
+            // The cgroups oomd watches; without them (oomd absent, or watching nothing) the user's slices.
+            const monitored = settings.get_boolean('follow-oomd') && discovery && discovery.monitored.length > 0
+                ? discovery.monitored.map(m => m.path)
+                : undefined;
             sampler = new PressureSampler({
                 root: root(),
                 uid,
-                policyFor: () => policy,
+                cgroups: monitored,
+                policyFor,
                 onSample: (sample, reason) => {
-                    snapshot = engine.update(sample, reason);
-                    indicator.render(snapshot);
-                    updateActivity();
+                    for (const r of sample.readings)
+                        noticeKernelKills(r.path, r.oomKills);
+                    onSnapshot(engine.update(sample, reason));
                 },
                 onError: report,
             });
-            inventory = new InventoryService({
+            inventoryService = new InventoryService({
                 root: root(),
                 procRoot: settings.get_string('proc-root'),
                 managerPath,
@@ -152,19 +283,96 @@ export default class HeadroomExtension extends Extension {
                 onError: report,
             });
             sampler.start();
-            inventory.start();
+            inventoryService.start();
             updateActivity();
         };
-        startSamplers();
         disposer.defer(() => {
             sampler?.stop();
-            inventory?.stop();
+            inventoryService?.stop();
         });
 
+        // ---- systemd-oomd: its limits, its kills, its history ------------------------------------
+        const describeSource = () => {
+            if (!settings.get_boolean('follow-oomd'))
+                return _('Limits from Headroom’s settings');
+            if (!discovery)
+                return oomdProblem ?? _('Looking for systemd-oomd…');
+            if (discovery.monitored.length === 0)
+                return _('systemd-oomd watches no slice for memory pressure; limits from Headroom’s settings');
+            return discovery.source === 'oomd-dump'
+                ? _('Limits from systemd-oomd')
+                : _('Limits from the slices’ systemd settings');
+        };
+        const rediscover = async () => {
+            if (!settings.get_boolean('follow-oomd')) {
+                discovery = null;
+                indicator.limitsSource = describeSource();
+                startSamplers();
+                return;
+            }
+            const slices = await discoverUserSlices(root(), uid, cancellable);
+            const found = await discoverOomd({
+                systemBus: Gio.DBus.system,
+                userBus: Gio.DBus.session,
+                userSlices: slices.ok ? slices.value.map(unitName) : [],
+                cancellable,
+            });
+            if (cancellable.is_cancelled())
+                return;
+            discovery = found.ok ? found.value : null;
+            oomdProblem = found.ok ? null : found.error.message;
+            indicator.limitsSource = describeSource();
+            startSamplers();
+        };
+
+        const watcher = new OomdWatcher({
+            systemBus: Gio.DBus.system,
+            userBus: Gio.DBus.session,
+            onKilled: cgroup => {
+                const name = nameOfCgroup(cgroup, managerPath, containerNames, displayName);
+                const slice = discovery?.monitored.find(m => cgroup.startsWith(`${m.path}/`))?.path ?? null;
+                showEpisode(episodes.noteKill(GLib.get_monotonic_time() / 1e6, name, slice));
+                lastHistory = 0;
+                inventoryService?.scanNow();
+            },
+            onChanged: () => void rediscover(),
+            onError: report,
+        });
+        watcher.start();
+        disposer.defer(() => watcher.stop());
+
+        const refreshHistory = () => {
+            const now = GLib.get_monotonic_time() / 1e6;
+            if (lastHistory !== 0 && now - lastHistory < HISTORY_REFRESH_SEC)
+                return;
+            lastHistory = now;
+            void readOomdHistory(cancellable).then(r => {
+                if (cancellable.is_cancelled())
+                    return;
+                if (!r.ok) {
+                    indicator.renderHistory(r.error.message, []);
+                    return;
+                }
+                const nameOf = (cgroup: string) => nameOfCgroup(cgroup, managerPath, containerNames, displayName);
+                const summary = summarizeKills(r.value, Date.now(), nameOf);
+                indicator.renderHistory(summary.text, summary.byName.flatMap(group =>
+                    group.times.map(t => `${group.name} — ${formatTime(t)}`)));
+            });
+        };
+
+        indicator.limitsSource = describeSource();
+        startSamplers();
+        void rediscover();
+        refreshHistory();
+
+        // ---- settings -----------------------------------------------------------------------------
         const changed = settings.connect('changed', (_settings: Gio.Settings, key: string) => {
             switch (key) {
             case 'show-percentage':
                 indicator.showPercentage = settings.get_boolean(key);
+                break;
+            case 'follow-oomd':
+                void rediscover();
                 break;
             case 'cgroup-root':
             case 'proc-root':
@@ -174,13 +382,16 @@ export default class HeadroomExtension extends Extension {
                 break;
             case 'list-count':
             case 'transcoder-commands':
+            case 'show-background':
+            case 'container-second-action':
                 renderInventory();
                 break;
             case 'podman-command':
-                inventory?.scanNow();
+                inventoryService?.scanNow();
                 break;
             default:
                 engine.settings = levelSettings(stored());
+                episodes.settings = episodeSettings();
             }
         });
         disposer.defer(() => settings.disconnect(changed));
@@ -197,12 +408,17 @@ function unitName(path: string): string {
     return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** "Tue 14:03" in the user's time zone. */
+function formatTime(ms: number): string {
+    return GLib.DateTime.new_from_unix_local(Math.floor(ms / 1000))?.format('%a %H:%M') ?? '';
+}
+
 /** The last resort when systemd refuses: SIGKILL everything in the app's cgroups through cgroup.kill. */
-async function killAll(dirs: string[], cancellable: Gio.Cancellable, why: Result<null>): Promise<Result<null>> {
+async function killAll(dirs: string[], cancellable: Gio.Cancellable, why: string): Promise<Result<null>> {
     for (const dir of dirs) {
         const r = await writeControl(`${dir}/cgroup.kill`, '1', cancellable);
         if (!r.ok)
-            return why.ok ? r : fail(r.error.code, `${why.error.message}; ${r.error.message}`);
+            return fail(r.error.code, `${why}; ${r.error.message}`);
     }
     return ok(null);
 }

@@ -17,6 +17,8 @@ export interface CgroupReading extends MonitoredCgroup {
     psi: Result<Psi>;
     /** Cumulative pgscan from memory.stat; null when the cgroup has no memory.stat (or it is unreadable). */
     pgscan: number | null;
+    /** memory.events `oom_kill`: processes the kernel's OOM killer ended in this cgroup (and below). */
+    oomKills?: number | null;
 }
 
 export interface Sample {

@@ -3,6 +3,7 @@
 import { formatBytes, unescapeUnitName } from './format.js';
 import { _ } from './i18n.js';
 import type { Inventory } from './inventory.js';
+import { classify } from './classify.js';
 import { isBelow } from './victim.js';
 
 export interface VictimLabel {
@@ -28,4 +29,24 @@ export function victimLabel(victim: string, inventory: Inventory, displayName: (
 export function victimSentence(label: VictimLabel): string {
     const who = label.memory === null ? label.name : `${label.name} (${formatBytes(label.memory)})`;
     return _('If systemd-oomd acts, it stops %s').replace('%s', who);
+}
+
+/**
+ * A name for any cgroup oomd or the kernel stopped: the app or container it belongs to when it lies in
+ * the user's session, else its unit's name (unescaped, without the unit type).
+ */
+export function nameOfCgroup(path: string, managerPath: string, containerNames: ReadonlyMap<string, string>,
+    displayName: (appId: string) => string): string {
+    if (isBelow(path, managerPath)) {
+        const c = classify(path.slice(managerPath.length + 1));
+        if (c.kind === 'app')
+            return displayName(c.appId);
+        if (c.kind === 'container') {
+            return containerNames.get(c.containerId) ??
+                unescapeUnitName(c.unit.replace(/\.service$/, '')).replace(/^libpod-([0-9a-f]{12}).*$/, 'container $1');
+        }
+    }
+    const units = path.split('/').filter(p => p !== '' && !/^libpod-payload-|^container$|^runtime$/.test(p));
+    const base = units.at(-1) ?? path;
+    return unescapeUnitName(base.replace(/\.(service|scope|slice)$/, ''));
 }

@@ -100,16 +100,19 @@ export class PressureSampler {
 
     private async _read(path: string): Promise<CgroupReading> {
         const dir = `${this._opts.root}${path}`;
-        const [pressure, stat] = await Promise.all([
+        const [pressure, stat, events] = await Promise.all([
             readText(`${dir}/memory.pressure`, this._cancellable),
             readText(`${dir}/memory.stat`, this._cancellable),
+            readText(`${dir}/memory.events`, this._cancellable),
         ]);
         const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
+        const parsedEvents = events.ok ? parseKeyValues(events.value) : null;
         return {
             path,
             policy: this._opts.policyFor(path),
             psi: pressure.ok ? parsePsi(pressure.value) : pressure,
             pgscan: parsedStat?.ok ? parsedStat.value.get('pgscan') ?? null : null,
+            oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : null,
         };
     }
 

@@ -15,6 +15,8 @@ import {
 import type { Snapshot, SliceStatus } from '../core/engine.js';
 import type { Level } from '../core/level.js';
 import { InventorySections, type InventoryActions, type InventoryView } from './inventory.js';
+import { PressureGraph } from './graph.js';
+import type { PressureHistory } from '../core/history.js';
 
 const LEVEL_CLASSES: Record<Level, string> = {
     ok: 'headroom-ok',
@@ -82,6 +84,9 @@ export class Indicator extends PanelMenu.Button {
     private readonly _rows = new Map<string, SliceRow>();
     private readonly _victim: St.Label;
     private readonly _inventory: InventorySections;
+    private readonly _graph = new PressureGraph();
+    private readonly _source: PopupMenu.PopupMenuItem;
+    private readonly _history = new PopupMenu.PopupSubMenuMenuItem('');
     private _level: Level | null = null;
 
     constructor(iconPath: string, actions: IndicatorActions) {
@@ -110,9 +115,30 @@ export class Indicator extends PanelMenu.Button {
         headerBox.add_child(this._victim);
         header.add_child(headerBox);
         menu.addMenuItem(header);
+        menu.addMenuItem(this._graph);
         menu.addMenuItem(this._slices);
+        this._source = new PopupMenu.PopupMenuItem('', { reactive: false, can_focus: false });
+        this._source.label.add_style_class_name('headroom-detail');
+        this._source.label.clutter_text.line_wrap = true;
+        this._slices.menu.addMenuItem(this._source);
+        this._history.visible = false;
+        menu.addMenuItem(this._history);
         this._inventory = new InventorySections(actions);
         menu.addMenuItem(this._inventory.section);
+        // Apps and containers scroll when the menu would not fit on the screen; the header, the
+        // slices and Settings stay in view.
+        const lists = this._inventory.section.actor;
+        const parent = lists.get_parent();
+        if (parent) {
+            const scroll = new St.ScrollView({
+                style_class: 'headroom-scroll vfade',
+                hscrollbar_policy: St.PolicyType.NEVER,
+                vscrollbar_policy: St.PolicyType.AUTOMATIC,
+                overlay_scrollbars: true,
+            });
+            parent.replace_child(lists, scroll);
+            scroll.set_child(lists);
+        }
         menu.addMenuItem(new PopupMenu.PopupSeparatorMenuItem());
         menu.addAction(_('Settings'), () => actions.openPreferences());
         menu.connect('open-state-changed', (_menu: PopupMenu.PopupMenu, open: boolean) => {
@@ -151,6 +177,29 @@ export class Indicator extends PanelMenu.Button {
         this._summary.visible = this._summary.text !== '';
         this.accessible_name = accessibleText(snapshot);
         this._renderSlices(snapshot.slices);
+    }
+
+    /** Where the limits come from ("Limits from systemd-oomd", or why they do not). */
+    set limitsSource(text: string) {
+        this._source.label.text = text;
+    }
+
+    /** The graph follows the history; it is drawn only while the menu is open. */
+    plot(history: PressureHistory): void {
+        if ((this.menu as PopupMenu.PopupMenu).isOpen)
+            this._graph.plot(history);
+    }
+
+    /** oomd's kills from the journal: a summary line that opens onto their times. */
+    renderHistory(summary: string | null, entries: string[]): void {
+        this._history.visible = summary !== null;
+        this._history.label.text = summary ?? '';
+        this._history.menu.removeAll();
+        for (const entry of entries) {
+            const item = new PopupMenu.PopupMenuItem(entry, { reactive: false, can_focus: false });
+            item.label.add_style_class_name('headroom-detail');
+            this._history.menu.addMenuItem(item);
+        }
     }
 
     /** Shows who holds the memory; while the menu is open rows keep their places. */
