@@ -19,7 +19,7 @@ import type { OomdPolicy } from './core/oomd.js';
 import { fail, ok, type Result } from './core/result.js';
 import { fallbackPolicy, levelSettings, type StoredSettings } from './core/settings.js';
 import { pickVictim } from './core/victim.js';
-import { nameOfCgroup, victimLabel, victimSentence } from './core/view.js';
+import { nameOfCgroup, serviceRows, victimLabel, victimSentence } from './core/view.js';
 import { SystemActions } from './sys/actions.js';
 import { lookupApp, requestQuit } from './sys/apps.js';
 import { discoverUserSlices, userManagerPath } from './sys/cgroups.js';
@@ -212,6 +212,10 @@ export default class HeadroomExtension extends Extension {
             const pick = worst ? picks.get(worst) ?? null : null;
             indicator.renderInventory({
                 inventory: inv, apps, nextPick: pick, containerNote: scan.podmanProblem,
+                offerStop: settings.get_string('container-second-action') === 'stop',
+                services: settings.get_boolean('show-background')
+                    ? serviceRows(scan.entries, managerPath, settings.get_int('list-count'))
+                    : [],
             }, pick ? victimSentence(victimLabel(pick, inv, displayName)) : null);
         };
 

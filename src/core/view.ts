@@ -3,6 +3,7 @@
 import { formatBytes, unescapeUnitName } from './format.js';
 import { _ } from './i18n.js';
 import type { Inventory } from './inventory.js';
+import type { CgroupEntry } from './cgroup-entry.js';
 import { classify } from './classify.js';
 import { isBelow } from './victim.js';
 
@@ -49,4 +50,29 @@ export function nameOfCgroup(path: string, managerPath: string, containerNames: 
     const units = path.split('/').filter(p => p !== '' && !/^libpod-payload-|^container$|^runtime$/.test(p));
     const base = units.at(-1) ?? path;
     return unescapeUnitName(base.replace(/\.(service|scope|slice)$/, ''));
+}
+
+export interface ServiceRow {
+    /** The unit's name, unescaped, without its type. */
+    name: string;
+    /** Its cgroup below the root. */
+    path: string;
+    memory: number | null;
+}
+
+/**
+ * The units directly in session.slice and background.slice, largest first: shown for information
+ * (GNOME Shell itself, portals, indexers); never offered for closing.
+ */
+export function serviceRows(entries: readonly CgroupEntry[], managerPath: string, topN: number): ServiceRow[] {
+    const parents = new Set([`${managerPath}/session.slice`, `${managerPath}/background.slice`]);
+    return entries
+        .filter(e => parents.has(e.path.slice(0, e.path.lastIndexOf('/'))))
+        .map(e => ({
+            name: unescapeUnitName((e.path.split('/').at(-1) ?? '').replace(/\.(service|scope|slice)$/, '')),
+            path: e.path,
+            memory: e.memoryCurrent,
+        }))
+        .sort((a, b) => (b.memory ?? -1) - (a.memory ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .slice(0, Math.max(0, topN));
 }

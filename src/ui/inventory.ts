@@ -15,6 +15,7 @@ import { formatBytes } from '../core/format.js';
 import { _, ngettext } from '../core/i18n.js';
 import type { AppRow, ContainerRow, Inventory, Totals } from '../core/inventory.js';
 import type { Result } from '../core/result.js';
+import type { ServiceRow } from '../core/view.js';
 import { isBelow } from '../core/victim.js';
 
 /** After asking an app to quit, how long before the row offers "Force Quit". */
@@ -34,6 +35,10 @@ export interface InventoryView {
     nextPick: string | null;
     /** A note about containers (podman missing, …), or null. */
     containerNote: string | null;
+    /** Offer Stop beside Pause for containers. */
+    offerStop: boolean;
+    /** Session and background services to list for information; empty when the setting is off. */
+    services: ServiceRow[];
 }
 
 export interface InventoryActions {
@@ -226,6 +231,10 @@ export class InventorySections {
     private readonly _containersNote: PopupMenu.PopupMenuItem;
     private readonly _podmanNote: PopupMenu.PopupMenuItem;
     private readonly _totals: PopupMenu.PopupMenuItem;
+    private readonly _servicesTitle = new PopupMenu.PopupSeparatorMenuItem(_('Session and Background'));
+    private readonly _services = new PopupMenu.PopupMenuSection();
+    private readonly _serviceRows: RowList<ServiceRow>;
+    private _offerStop = true;
     private readonly _appRows: RowList<{ item: AppItem; pick: boolean }>;
     private readonly _containerRows: RowList<{ row: ContainerRow; pick: boolean }>;
 
@@ -238,25 +247,33 @@ export class InventorySections {
         this._appsEmpty = info(_('No apps are using memory'));
         this._appsMore = info();
         this._containersEmpty = info(_('No containers'));
-        this._containersNote = info(_('Pause stops a container’s CPU and growth but frees no memory; Stop frees it.'));
+        this._containersNote = info();
         this._containersNote.label.clutter_text.line_wrap = true;
         this._podmanNote = info();
         this._podmanNote.label.clutter_text.line_wrap = true;
         this._totals = info();
 
         for (const item of [this._appsTitle, this._apps, this._appsEmpty, this._appsMore, this._containersTitle,
-            this._podmanNote, this._containers, this._containersEmpty, this._containersNote, this._totals])
+            this._podmanNote, this._containers, this._containersEmpty, this._containersNote, this._servicesTitle,
+            this._services, this._totals])
             this.section.addMenuItem(item);
 
         this._appRows = new RowList(this._apps, (row, data, phase, setPhase) =>
             this._drawApp(row, data.item, data.pick, phase, setPhase));
         this._containerRows = new RowList(this._containers, (row, data, phase, setPhase) =>
             this._drawContainer(row, data.row, data.pick, phase, setPhase));
+        this._serviceRows = new RowList(this._services, (row, service) => {
+            row.icon.gicon = Gio.ThemedIcon.new('system-run-symbolic');
+            row.title.text = service.name;
+            row.detail.text = '';
+            row.memory.text = memoryText(service.memory);
+        });
     }
 
     /** Renders the inventory; with keepOrder (menu open) rows stay where they are. */
     render(view: InventoryView, keepOrder: boolean): void {
         const inv = view.inventory;
+        this._offerStop = view.offerStop;
         this._appRows.render(view.apps.map(item => ({
             key: item.row.appId,
             data: { item, pick: item.row.units.some(unit => holds(unit, view.nextPick)) },
@@ -271,8 +288,13 @@ export class InventorySections {
         this._appsMore.label.text = ngettext('and %d more app', 'and %d more apps', inv.moreApps).replace('%d', String(inv.moreApps));
         this._containersEmpty.visible = this._containerRows.size === 0;
         this._containersNote.visible = this._containerRows.size > 0;
+        this._containersNote.label.text = view.offerStop
+            ? _('Pause stops a container’s CPU and growth but frees no memory; Stop frees it.')
+            : _('Pause stops a container’s CPU and growth but frees no memory.');
         this._podmanNote.visible = view.containerNote !== null && this._containerRows.size > 0;
         this._podmanNote.label.text = view.containerNote ?? '';
+        this._serviceRows.render(view.services.map(service => ({ key: service.path, data: service })), keepOrder);
+        this._servicesTitle.visible = view.services.length > 0;
 
         const parts = [
             _('Session %s').replace('%s', memoryText(inv.session.memory)),
@@ -341,14 +363,17 @@ export class InventorySections {
             void action().then(r => setPhase(r.ok ? { kind: 'idle' } : { kind: 'error', message: r.error.message }));
         };
         const busy = phase.kind === 'busy';
-        row.setButtons([
+        const buttons: ButtonSpec[] = [
             c.paused
                 ? { label: _('Resume'), accessible: _('Resume %s').replace('%s', c.name), sensitive: !busy,
                     action: act(_('Resuming…'), () => this._actions.pauseContainer(c, false)) }
                 : { label: _('Pause'), accessible: _('Pause %s: stops its CPU and growth, frees no memory').replace('%s', c.name),
                     sensitive: !busy, action: act(_('Pausing…'), () => this._actions.pauseContainer(c, true)) },
-            { label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', c.name), sensitive: !busy,
-                action: act(_('Stopping…'), () => this._actions.stopContainer(c)) },
-        ]);
+        ];
+        if (this._offerStop) {
+            buttons.push({ label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', c.name),
+                sensitive: !busy, action: act(_('Stopping…'), () => this._actions.stopContainer(c)) });
+        }
+        row.setButtons(buttons);
     }
 }

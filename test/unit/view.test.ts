@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+
+import type { CgroupEntry } from '../../src/core/cgroup-entry.js';
+import { PressureHistory } from '../../src/core/history.js';
+import { buildInventory } from '../../src/core/inventory.js';
+import { nameOfCgroup, serviceRows, victimLabel, victimSentence } from '../../src/core/view.js';
+
+const M = '/user.slice/user-1000.slice/user@1000.service';
+const ID = 'a'.repeat(64);
+
+function entry(path: string, memoryCurrent: number | null, leaf = true): CgroupEntry {
+    return {
+        path, leaf, memoryCurrent, anon: null, file: null, pgscan: null, oomGroup: false, preference: 'none',
+        ownerUid: 1000, frozen: null, populated: null, commands: [],
+    };
+}
+
+describe('nameOfCgroup', () => {
+    const names = new Map([[ID, 'jellyfin']]);
+    const display = (id: string) => (id === 'firefox' ? 'Firefox' : id);
+
+    it('names an app scope by its app', () => {
+        assert.equal(nameOfCgroup(`${M}/app.slice/app-gnome-firefox-4242.scope`, M, names, display), 'Firefox');
+    });
+
+    it('names a container payload by podman\'s name, else by its unit', () => {
+        assert.equal(nameOfCgroup(`${M}/app.slice/jellyfin.service/libpod-payload-${ID}`, M, names, display), 'jellyfin');
+        assert.equal(nameOfCgroup(`${M}/app.slice/media.service/libpod-payload-${'b'.repeat(64)}`, M, names, display), 'media');
+        assert.equal(nameOfCgroup(`${M}/user.slice/libpod-${'c'.repeat(64)}.scope/container`, M, names, display),
+            'container cccccccccccc');
+    });
+
+    it('names a system service by its unit, unescaped and without its type', () => {
+        assert.equal(nameOfCgroup('/system.slice/jellyfin.service', M, names, display), 'jellyfin');
+        assert.equal(nameOfCgroup('/system.slice/system-getty.slice/getty\\x2dx.service', M, names, display), 'getty-x');
+    });
+});
+
+describe('serviceRows', () => {
+    it('lists the units directly in session.slice and background.slice, largest first, top N', () => {
+        const rows = serviceRows([
+            entry(`${M}/session.slice`, 900, false),
+            entry(`${M}/session.slice/org.gnome.Shell@wayland.service`, 800),
+            entry(`${M}/session.slice/pipewire.service`, 20),
+            entry(`${M}/background.slice/localsearch-3.service`, 140),
+            entry(`${M}/background.slice/localsearch-3.service/child`, 100),
+            entry(`${M}/app.slice/app-gnome-firefox-1.scope`, 6000),
+        ], M, 2);
+        assert.deepEqual(rows.map(r => [r.name, r.memory]), [['org.gnome.Shell@wayland', 800], ['localsearch-3', 140]]);
+    });
+});
+
+describe('victimLabel and victimSentence', () => {
+    const entries = [
+        entry(`${M}/app.slice`, 9000, false),
+        entry(`${M}/app.slice/app-gnome-firefox-4242.scope`, 6000000000),
+        entry(`${M}/app.slice/jellyfin.service`, 2500000000, false),
+        entry(`${M}/app.slice/jellyfin.service/libpod-payload-${ID}`, 2500000000),
+    ];
+    const inv = buildInventory(entries, M, { topN: 5, transcoders: [], containerNames: new Map([[ID, 'jellyfin']]) });
+
+    it('names the container that holds the victim, with its size', () => {
+        const label = victimLabel(`${M}/app.slice/jellyfin.service/libpod-payload-${ID}`, inv, id => id);
+        assert.deepEqual(label, { name: 'jellyfin', memory: 2500000000 });
+        assert.equal(victimSentence(label), 'If systemd-oomd acts, it stops jellyfin (2.5 GB)');
+    });
+
+    it('names the app that holds the victim by its display name', () => {
+        const label = victimLabel(`${M}/app.slice/app-gnome-firefox-4242.scope`, inv, () => 'Firefox');
+        assert.equal(victimSentence(label), 'If systemd-oomd acts, it stops Firefox (6.0 GB)');
+    });
+
+    it('falls back to the unescaped unit name without a size', () => {
+        const label = victimLabel('/system.slice/foo\\x2dbar.service', inv, id => id);
+        assert.equal(victimSentence(label), 'If systemd-oomd acts, it stops foo-bar.service');
+    });
+});
+
+describe('PressureHistory', () => {
+    it('keeps only the last span of points, with the latest limit and warning level', () => {
+        const h = new PressureHistory(600);
+        for (let t = 0; t <= 1200; t++)
+            h.add({ time: t, avg10: t % 100 }, 80, 40);
+        assert.equal(h.points.length, 601);
+        assert.equal(h.points[0]?.time, 600);
+        assert.equal(h.points.at(-1)?.time, 1200);
+        h.add({ time: 1201, avg10: null }, 60, 30);
+        assert.deepEqual([h.limit, h.warning], [60, 30]);
+    });
+});
