@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { defineConfig, globalIgnores } from 'eslint/config';
 
 export default defineConfig(
-    globalIgnores(['dist/**', 'node_modules/**', '*.zip', 'test/e2e/screenshots/**']),
+    globalIgnores(['dist/**', 'dist-test/**', 'node_modules/**', '*.zip', 'test/e2e/screenshots/**', 'bench/out/**', 'demo/**']),
     js.configs.recommended,
     tseslint.configs.strictTypeChecked,
     tseslint.configs.stylisticTypeChecked,
@@ -75,7 +75,7 @@ export default defineConfig(
         extends: [tseslint.configs.disableTypeChecked],
         languageOptions: {
             globals: { print: 'readonly', printerr: 'readonly', log: 'readonly', ARGV: 'readonly',
-                console: 'readonly', process: 'readonly', URL: 'readonly', Buffer: 'readonly',
+                console: 'readonly', process: 'readonly', URL: 'readonly', Buffer: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly',
                 setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' },
         },
     },

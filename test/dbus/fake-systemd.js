@@ -20,7 +20,6 @@
 //   EmitPropertiesChanged(s name, s interface), Subscribers() -> as, Quit().
 // It prints "ready" on stdout once its names are owned, and exits when its bus goes away.
 
-/* global TextEncoder, TextDecoder */
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import System from 'system';
