@@ -307,7 +307,10 @@ export default class HeadroomExtension extends Extension {
                 ? _('Limits from systemd-oomd')
                 : _('Limits from the slices’ systemd settings');
         };
+        let discoveries = 0;
         const rediscover = async () => {
+            // A newer discovery wins: answers of an older one that arrive late are dropped.
+            const generation = ++discoveries;
             if (!settings.get_boolean('follow-oomd')) {
                 discovery = null;
                 indicator.limitsSource = describeSource();
@@ -321,7 +324,7 @@ export default class HeadroomExtension extends Extension {
                 userSlices: slices.ok ? slices.value.map(unitName) : [],
                 cancellable,
             });
-            if (cancellable.is_cancelled())
+            if (cancellable.is_cancelled() || generation !== discoveries)
                 return;
             discovery = found.ok ? found.value : null;
             oomdProblem = found.ok ? null : found.error.message;
@@ -334,7 +337,10 @@ export default class HeadroomExtension extends Extension {
             userBus: Gio.DBus.session,
             onKilled: cgroup => {
                 const name = nameOfCgroup(cgroup, managerPath, containerNames, displayName);
-                const slice = discovery?.monitored.find(m => cgroup.startsWith(`${m.path}/`))?.path ?? null;
+                // The innermost monitored cgroup holding the victim (slices nest: app.slice and its app slices).
+                const slice = discovery?.monitored
+                    .filter(m => cgroup.startsWith(`${m.path}/`))
+                    .sort((a, b) => b.path.length - a.path.length)[0]?.path ?? null;
                 showEpisode(episodes.noteKill(GLib.get_monotonic_time() / 1e6, name, slice));
                 lastHistory = 0;
                 inventoryService?.scanNow();
