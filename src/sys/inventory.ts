@@ -9,6 +9,7 @@ import GLib from 'gi://GLib';
 
 import type { CgroupEntry } from '../core/cgroup-entry.js';
 import { Disposer } from '../core/disposer.js';
+import { SerialTask } from '../core/serial.js';
 import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
 import { scanTree } from './scanner.js';
@@ -48,8 +49,7 @@ export class InventoryService {
     private _active = false;
     private _timer = 0;
     private _debounce = 0;
-    private _scanning = false;
-    private _again = false;
+    private readonly _scanning = new SerialTask(() => this._scan(), () => this._schedule());
     private _pgscan = new Map<string, number>();
     private _containers = new Map<string, PodmanContainer>();
     private _podmanProblem: string | null = null;
@@ -90,22 +90,8 @@ export class InventoryService {
 
     /** Scans now, or right after the scan in progress. */
     scanNow(): void {
-        if (this._cancellable.is_cancelled())
-            return;
-        if (this._scanning) {
-            this._again = true;
-            return;
-        }
-        this._scanning = true;
-        void this._scan().then(() => {
-            this._scanning = false;
-            if (this._again) {
-                this._again = false;
-                this.scanNow();
-            } else {
-                this._schedule();
-            }
-        });
+        if (!this._cancellable.is_cancelled())
+            this._scanning.request();
     }
 
     private _schedule(): void {

@@ -8,6 +8,7 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import { Disposer } from '../core/disposer.js';
+import { SerialTask } from '../core/serial.js';
 import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
@@ -35,8 +36,7 @@ export class PressureSampler {
     private _watch: Disposer | null = null;
     private _paths: string[] = [];
     private _reason: string | null = null;
-    private _busy = false;
-    private _again = false;
+    private readonly _sampling = new SerialTask(() => this._sample());
 
     constructor(private readonly _opts: SamplerOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -59,20 +59,8 @@ export class PressureSampler {
 
     /** Takes a sample now, unless one is being read; then one more follows it. */
     sampleNow(): void {
-        if (this._cancellable.is_cancelled())
-            return;
-        if (this._busy) {
-            this._again = true;
-            return;
-        }
-        this._busy = true;
-        void this._sample().then(() => {
-            this._busy = false;
-            if (this._again) {
-                this._again = false;
-                this.sampleNow();
-            }
-        });
+        if (!this._cancellable.is_cancelled())
+            this._sampling.request();
     }
 
     private async _discover(): Promise<void> {
