@@ -1,7 +1,7 @@
 // Parser for the flat keyed files of cgroup v2: memory.stat, memory.events, cgroup.events
 // ("key value" per line, value an unsigned integer).
 
-import { fail, ok, type Result } from './result.js';
+import { contentLines, excerpt, fail, ok, type Result } from './result.js';
 
 export type KeyValues = ReadonlyMap<string, number>;
 
@@ -9,13 +9,10 @@ const LINE = /^([a-z_][a-z0-9_]*) (\d+)$/;
 
 export function parseKeyValues(text: string): Result<KeyValues> {
     const values = new Map<string, number>();
-    for (const raw of text.split('\n')) {
-        const line = raw.trim();
-        if (line === '')
-            continue;
+    for (const line of contentLines(text)) {
         const m = LINE.exec(line);
         if (!m)
-            return fail('malformed', `unexpected line: ${line.length > 60 ? `${line.slice(0, 57)}...` : line}`);
+            return fail('malformed', `unexpected line: ${excerpt(line)}`);
         const value = Number(m[2]);
         if (!Number.isSafeInteger(value))
             return fail('malformed', `value out of range for ${m[1]}`);

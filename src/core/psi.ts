@@ -6,7 +6,7 @@
 //
 // Averages are percentages of wall time; total is the cumulative stall time in microseconds.
 
-import { fail, ok, type Result } from './result.js';
+import { contentLines, excerpt, fail, ok, type Result } from './result.js';
 
 export interface PsiLine {
     avg10: number;
@@ -29,13 +29,10 @@ export function parsePsi(text: string): Result<Psi> {
         return fail('empty', 'the pressure file is empty');
 
     const lines: Partial<Record<'some' | 'full', PsiLine>> = {};
-    for (const raw of text.split('\n')) {
-        const line = raw.trim();
-        if (line === '')
-            continue;
+    for (const line of contentLines(text)) {
         const m = LINE.exec(line);
         if (!m)
-            return fail('malformed', `unexpected pressure line: ${truncate(line)}`);
+            return fail('malformed', `unexpected pressure line: ${excerpt(line)}`);
         const [, kind, a10, a60, a300, total] = m as unknown as [string, 'some' | 'full', string, string, string, string];
         if (lines[kind])
             return fail('malformed', `the ${kind} line appears twice`);
@@ -46,7 +43,7 @@ export function parsePsi(text: string): Result<Psi> {
             total: Number(total),
         };
         if (value.avg10 > 100 || value.avg60 > 100 || value.avg300 > 100 || !Number.isSafeInteger(value.total))
-            return fail('malformed', `pressure values out of range: ${truncate(line)}`);
+            return fail('malformed', `pressure values out of range: ${excerpt(line)}`);
         lines[kind] = value;
     }
     if (!lines.some)
@@ -54,8 +51,4 @@ export function parsePsi(text: string): Result<Psi> {
     if (!lines.full)
         return fail('missing-line', 'the pressure file has no "full" line');
     return ok({ some: lines.some, full: lines.full });
-}
-
-function truncate(s: string): string {
-    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
