@@ -8,6 +8,7 @@ import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import type { PressureHistory } from '../core/history.js';
 import { _ } from '../core/i18n.js';
+import { verticalBox } from './box.js';
 
 type Rgba = [number, number, number, number];
 
@@ -21,7 +22,7 @@ export class PressureGraph extends PopupMenu.PopupBaseMenuItem {
 
     constructor() {
         super({ reactive: false, activate: false, can_focus: false, style_class: 'headroom-graph-item' });
-        const box = new St.BoxLayout({ vertical: true, x_expand: true });
+        const box = verticalBox({ x_expand: true });
         box.add_child(new St.Label({ text: _('Last 10 minutes'), style_class: 'headroom-detail' }));
         this._area = new St.DrawingArea({ style_class: 'headroom-graph', x_expand: true });
         this._area.accessible_name = _('Graph of memory pressure over the last 10 minutes');

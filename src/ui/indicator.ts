@@ -16,6 +16,7 @@ import type { Snapshot, SliceStatus } from '../core/engine.js';
 import type { Level } from '../core/level.js';
 import { InventorySections, type InventoryActions, type InventoryView } from './inventory.js';
 import { PressureGraph } from './graph.js';
+import { verticalBox } from './box.js';
 import type { PressureHistory } from '../core/history.js';
 
 const LEVEL_CLASSES: Record<Level, string> = {
@@ -43,7 +44,7 @@ class SliceRow extends PopupMenu.PopupBaseMenuItem {
 
     constructor() {
         super({ reactive: false, can_focus: false, style_class: 'headroom-slice' });
-        const box = new St.BoxLayout({ vertical: true, x_expand: true });
+        const box = verticalBox({ x_expand: true });
         const line = new St.BoxLayout({ x_expand: true });
         this._name = new St.Label({ x_expand: true, y_align: Clutter.ActorAlign.CENTER });
         this._value = new St.Label({ style_class: 'headroom-value', y_align: Clutter.ActorAlign.CENTER });
@@ -104,7 +105,7 @@ export class Indicator extends PanelMenu.Button {
 
         const menu = this.menu as PopupMenu.PopupMenu;
         const header = new PopupMenu.PopupBaseMenuItem({ reactive: false, can_focus: false });
-        const headerBox = new St.BoxLayout({ vertical: true, x_expand: true });
+        const headerBox = verticalBox({ x_expand: true });
         this._title = new St.Label({ style_class: 'headroom-menu-header' });
         this._summary = new St.Label({ style_class: 'headroom-detail' });
         this._summary.clutter_text.line_wrap = true;

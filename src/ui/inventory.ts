@@ -17,6 +17,7 @@ import type { AppRow, ContainerRow, Inventory, Totals } from '../core/inventory.
 import type { Result } from '../core/result.js';
 import type { ServiceRow } from '../core/view.js';
 import { isBelow } from '../core/victim.js';
+import { verticalBox } from './box.js';
 
 /** After asking an app to quit, how long before the row offers "Force Quit". */
 const GRACE_SECONDS = 8;
@@ -92,7 +93,7 @@ class Row extends PopupMenu.PopupBaseMenuItem {
     constructor() {
         super({ reactive: false, activate: false, can_focus: false, style_class: 'headroom-row' });
         this.icon = new St.Icon({ icon_size: 16, style_class: 'headroom-row-icon', y_align: Clutter.ActorAlign.CENTER });
-        const text = new St.BoxLayout({ vertical: true, x_expand: true, y_align: Clutter.ActorAlign.CENTER });
+        const text = verticalBox({ x_expand: true, y_align: Clutter.ActorAlign.CENTER });
         this.title = new St.Label({ style_class: 'headroom-row-name' });
         this.title.clutter_text.ellipsize = Pango.EllipsizeMode.END;
         this.detail = new St.Label({ style_class: 'headroom-detail headroom-row-detail' });
