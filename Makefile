@@ -74,5 +74,14 @@ test-package: pack
 test-e2e: pack
 	bash test/e2e/run.sh
 
+# A throwaway headless GNOME Shell (the e2e rootfs) with the packed extension replaying the seed
+# incident; screenshots of the bar in each state, the menu and both notifications land in DEMO_DIR
+# (default demo/, git-ignored), which it prints. Needs root, like test-e2e.
+DEMO_DIR ?= demo
+.PHONY: demo
+demo: pack
+	bash test/e2e/rootfs.sh >/dev/null
+	npx tsx test/e2e/demo.ts $(DEMO_DIR)
+
 clean:
 	rm -rf dist

@@ -23,6 +23,8 @@ export interface Paths {
     /** gnome-shell's stdout+stderr */
     log: string;
     stateDir: string;
+    /** host folder that is /home/tester in the session (in the rootfs unless HEADROOM_E2E_SESSION names one) */
+    home: string;
 }
 
 export interface RunResult {
@@ -129,14 +131,17 @@ export class GnomeShellSession {
     /**
      * Start a fresh session. `install`: zips installed with `gnome-extensions install --force`
      * (as uid 1000, in the session) before gnome-shell starts. `settings`: keyfile fragment
-     * appended to ~/.config/glib-2.0/settings/keyfile.
+     * appended to ~/.config/glib-2.0/settings/keyfile. `systemPolicies`: host paths of D-Bus policy
+     * files for the session's system bus (its /etc/dbus-1/system.d, for this session only).
      */
-    start(opts: {install?: string[]; enable?: string[]; settings?: string} = {}): void {
+    start(opts: {install?: string[]; enable?: string[]; settings?: string; systemPolicies?: string[]} = {}): void {
         const args = ['start'];
         for (const z of opts.install ?? [])
             args.push('--install', z);
         for (const u of opts.enable ?? [])
             args.push('--enable', u);
+        for (const f of opts.systemPolicies ?? [])
+            args.push('--system-policy', f);
         if (opts.settings !== undefined) {
             mkdirSync(this.paths.stateDir, {recursive: true});
             const f = join(this.paths.stateDir, 'settings.keyfile');

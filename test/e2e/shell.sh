@@ -3,24 +3,32 @@
 # mount + PID namespace. One session per suite at a time.
 #
 #   shell.sh start [--install ZIP]... [--enable UUID]... [--settings KEYFILE_FRAGMENT]
+#                  [--system-policy CONF]...
 #       Fresh /home/tester, harness extension copied in, keyfile settings seeded, each ZIP
 #       installed with `gnome-extensions install --force` as uid 1000 inside the session
 #       before gnome-shell starts, shell started 1280x800 --headless --no-x11, waits until the
 #       harness answers, hides the overview. Extensions given with --enable (and the harness)
 #       are in enabled-extensions at start. A --settings file is appended to the keyfile
 #       (use groups other than [org/gnome/shell], e.g. [org/gnome/shell/extensions/headroom]).
+#       Each --system-policy file goes into the system bus's /etc/dbus-1/system.d for this session
+#       only (a bind mount inside the namespace; the rootfs is not changed), e.g. to let a stand-in
+#       service own a system name.
 #   shell.sh exec CMD [ARGS...]   run CMD inside the session as uid 1000 (session bus env set)
 #   shell.sh eval JS              call org.gnome.Shell.E2E.Eval, prints gdbus' reply
 #   shell.sh stop                 SIGTERM gnome-shell, wait, SIGKILL the namespace as fallback
 #   shell.sh status               exit 0 if a session is running
-#   shell.sh paths                print JSON {root, share, shareInside, log, stateDir}
+#   shell.sh paths                print JSON {root, share, shareInside, log, stateDir, home}
 #
 # Host folder shared with the session: $WORK/session-<suite>/share on the host appears as
 # /tmp/headroom-e2e inside the rootfs (bind mount, live: the host can rewrite files while the
 # shell runs). The shell's stderr goes to $WORK/session-<suite>/shell.log.
 #
 # Env: HEADROOM_E2E_SUITE (trixie), HEADROOM_E2E_WORK (/var/tmp/headroom-e2e),
-#      HEADROOM_E2E_SIZE (1280x800), HEADROOM_E2E_MAX_SECONDS (watchdog, 900).
+#      HEADROOM_E2E_SIZE (1280x800), HEADROOM_E2E_MAX_SECONDS (watchdog, 900),
+#      HEADROOM_E2E_SESSION (default: the suite's name). A session with another name has its own
+#      state folder ($WORK/session-<name>) and its own home (<state>/home, bind-mounted on
+#      /home/tester inside its namespace), so it runs beside the default session on the same rootfs
+#      (make demo uses this; `paths` tells where the home is).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +37,11 @@ WORK="${HEADROOM_E2E_WORK:-/var/tmp/headroom-e2e}"
 SIZE="${HEADROOM_E2E_SIZE:-1280x800}"
 MAX_SECONDS="${HEADROOM_E2E_MAX_SECONDS:-900}"
 ROOT="$WORK/$SUITE"
-STATE="$WORK/session-$SUITE"
+SESSION="${HEADROOM_E2E_SESSION:-$SUITE}"
+case "$SESSION" in ''|*[!A-Za-z0-9._-]*) echo "shell.sh: bad HEADROOM_E2E_SESSION '$SESSION'" >&2; exit 2 ;; esac
+STATE="$WORK/session-$SESSION"
+# The default session keeps its home in the rootfs (specs write into it); a named one has its own.
+if [ "$SESSION" = "$SUITE" ]; then HOME_HOST="$ROOT/home/tester"; HOME_BIND=""; else HOME_HOST="$STATE/home"; HOME_BIND="$HOME_HOST"; fi
 SHARE="$STATE/share"
 SHARE_INSIDE=/tmp/headroom-e2e
 LOG="$STATE/shell.log"
@@ -90,12 +102,13 @@ cmd_stop() {
 }
 
 cmd_start() {
-  local installs=() enables=() settings=""
+  local installs=() enables=() settings="" policies=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --install) installs+=("$(realpath "$2")"); shift 2 ;;
       --enable) enables+=("$2"); shift 2 ;;
       --settings) settings=$(realpath "$2"); shift 2 ;;
+      --system-policy) policies+=("$(realpath "$2")"); shift 2 ;;
       *) die "unknown start option $1" ;;
     esac
   done
@@ -111,7 +124,7 @@ cmd_start() {
   : >"$LOG"
 
   # Fresh home.
-  local H="$ROOT/home/tester"
+  local H="$HOME_HOST"
   rm -rf --one-file-system "$H"
   mkdir -p "$H/.local/share/gnome-shell/extensions" "$H/.config/glib-2.0/settings"
   cp -a "$HERE/harness" "$H/.local/share/gnome-shell/extensions/$HARNESS_UUID"
@@ -134,9 +147,19 @@ cmd_start() {
   done
   chmod -R a+rX "$SHARE/.install"
   chown -R 1000:1000 "$H"
+  # System bus policies for this session only.
+  local sysd=""
+  rm -rf "$STATE/system.d"
+  if [ ${#policies[@]} -gt 0 ]; then
+    sysd="$STATE/system.d"
+    mkdir -p "$sysd"
+    for z in "${policies[@]}"; do install -m 644 "$z" "$sysd/"; done
+  fi
 
-  # Launcher inside the rootfs (runs as uid 1000).
-  cat >"$ROOT/usr/local/bin/headroom-e2e-session" <<'EOF'
+  # Launcher inside the rootfs (runs as uid 1000). Written aside and renamed: another session may
+  # be reading it.
+  local launcher="$ROOT/usr/local/bin/.headroom-e2e-session.$$"
+  cat >"$launcher" <<'EOF'
 #!/bin/sh
 export XDG_RUNTIME_DIR=/run/user/1000 XDG_SESSION_TYPE=wayland XDG_CURRENT_DESKTOP=GNOME \
   XDG_SESSION_DESKTOP=gnome DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus GSETTINGS_BACKEND=keyfile
@@ -151,13 +174,14 @@ done
 echo "headroom-e2e: starting gnome-shell $*"
 exec gnome-shell "$@"
 EOF
-  chmod 755 "$ROOT/usr/local/bin/headroom-e2e-session"
+  chmod 755 "$launcher"
+  mv -f "$launcher" "$ROOT/usr/local/bin/headroom-e2e-session"
 
   # Redirections: detached from the caller's pipes. timeout = watchdog (SIGKILL of unshare ends the namespace).
   timeout -s KILL "$MAX_SECONDS" \
     unshare -m -p -f --kill-child --propagation private -- /bin/bash -c '
       set -e
-      R=$1 SHARE=$2 SIZE=$3
+      R=$1 SHARE=$2 SIZE=$3 HOMEDIR=$4 SYSD=$5
       mount -t proc proc "$R/proc"
       mount -t sysfs sysfs "$R/sys"
       mount --rbind /dev "$R/dev"
@@ -165,13 +189,15 @@ EOF
       mkdir -m 1777 "$R/tmp/.X11-unix" "$R/tmp/.ICE-unix" "$R/tmp/headroom-e2e"
       mount --bind "$SHARE" "$R/tmp/headroom-e2e"
       mount -t tmpfs -o mode=755 run "$R/run"
+      [ -z "$HOMEDIR" ] || mount --bind "$HOMEDIR" "$R/home/tester"
+      [ -z "$SYSD" ] || mount --bind "$SYSD" "$R/etc/dbus-1/system.d"
       mkdir -p "$R/run/dbus"
       install -d -m 700 -o 1000 -g 1000 "$R/run/user/1000"
       chroot "$R" /usr/bin/dbus-daemon --system --fork
       exec chroot --userspec=1000:1000 "$R" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME=/home/tester USER=tester LOGNAME=tester LANG=C.UTF-8 \
         /usr/local/bin/headroom-e2e-session --headless --no-x11 --virtual-monitor "$SIZE"
-    ' _ "$ROOT" "$SHARE" "$SIZE" </dev/null >>"$LOG" 2>&1 &
+    ' _ "$ROOT" "$SHARE" "$SIZE" "$HOME_BIND" "$sysd" </dev/null >>"$LOG" 2>&1 &
   local tpid=$!
   # The unshare process is the child of timeout.
   local upid="" n
@@ -201,8 +227,8 @@ EOF
 }
 
 cmd_paths() {
-  printf '{"root":"%s","share":"%s","shareInside":"%s","log":"%s","stateDir":"%s"}\n' \
-    "$ROOT" "$SHARE" "$SHARE_INSIDE" "$LOG" "$STATE"
+  printf '{"root":"%s","share":"%s","shareInside":"%s","log":"%s","stateDir":"%s","home":"%s"}\n' \
+    "$ROOT" "$SHARE" "$SHARE_INSIDE" "$LOG" "$STATE" "$HOME_HOST"
 }
 
 case "${1:-}" in
