@@ -12,6 +12,7 @@ import { Disposer } from './core/disposer.js';
 import { PressureEngine, type Snapshot } from './core/engine.js';
 import { EpisodeTracker, type EpisodeOutput, type EpisodeSettings } from './core/episode.js';
 import { PressureHistory } from './core/history.js';
+import { sliceName } from './core/format.js';
 import { _, setTranslator } from './core/i18n.js';
 import { buildInventory, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
 import { summarizeKills } from './core/journal.js';
@@ -169,6 +170,9 @@ export default class HeadroomExtension extends Extension {
                 notifier.withdrawWarning();
                 break;
             case 'killed':
+                // The warning was about this kill: it gives way to the news, which the tray would
+                // otherwise queue behind a critical notification.
+                notifier.withdrawWarning();
                 if (settings.get_boolean('notify-after-kill'))
                     notifier.showMessage(out.title, out.body);
                 break;
@@ -240,7 +244,7 @@ export default class HeadroomExtension extends Extension {
             if (before !== undefined && count > before && settings.get_boolean('notify-after-kill')) {
                 notifier.showMessage(_('Out of memory'),
                     _('The kernel stopped a process in %s: it ran out of memory before systemd-oomd acted')
-                        .replace('%s', nameOfCgroup(path, managerPath, containerNames, displayName)));
+                        .replace('%s', sliceName(path)));
             }
         };
 
@@ -341,7 +345,10 @@ export default class HeadroomExtension extends Extension {
                 const slice = discovery?.monitored
                     .filter(m => cgroup.startsWith(`${m.path}/`))
                     .sort((a, b) => b.path.length - a.path.length)[0]?.path ?? null;
-                showEpisode(episodes.noteKill(GLib.get_monotonic_time() / 1e6, name, slice));
+                const now = GLib.get_monotonic_time() / 1e6;
+                // oomd waits 15 s after an action before the next: the countdown must know.
+                engine.noteAction(now);
+                showEpisode(episodes.noteKill(now, name, slice));
                 lastHistory = 0;
                 inventoryService?.scanNow();
             },

@@ -19,6 +19,7 @@ import { run } from './subprocess.js';
 const CONTAINER_ID = /libpod-(?:payload-)?([0-9a-f]{64})(?:\.scope)?$/;
 const PODMAN_LIST_TIMEOUT_MS = 15000;
 const DEBOUNCE_MS = 300;
+const MIN_PGSCAN_INTERVAL_SEC = 1;
 
 export interface InventoryScan {
     time: number;
@@ -50,7 +51,10 @@ export class InventoryService {
     private _timer = 0;
     private _debounce = 0;
     private readonly _scanning = new SerialTask(() => this._scan(), () => this._schedule());
+    /** pgscan per path of the last scan, and of the one before it that is at least a second older. */
     private _pgscan = new Map<string, number>();
+    private _pgscanAt = -Infinity;
+    private _baseline = new Map<string, number>();
     private _containers = new Map<string, PodmanContainer>();
     private _podmanProblem: string | null = null;
     private _podmanKnown = new Set<string>();
@@ -130,7 +134,14 @@ export class InventoryService {
             const m = CONTAINER_ID.exec(e.path);
             return m ? [m[1] as string] : [];
         }));
-        const previousPgscan = this._pgscan;
+        // oomd compares pgscan with its look about a second earlier. A scan that follows the last one
+        // closely (a monitor event) is compared with the older baseline, not with a nearly equal count.
+        const now = GLib.get_monotonic_time() / 1e6;
+        if (now - this._pgscanAt >= MIN_PGSCAN_INTERVAL_SEC) {
+            this._baseline = this._pgscan;
+            this._pgscanAt = now;
+        }
+        const previousPgscan = this._baseline;
         this._pgscan = new Map(result.entries.flatMap(e => (e.pgscan === null ? [] : [[e.path, e.pgscan] as const])));
         this._rewatch(result.entries);
         this._last = {
