@@ -230,7 +230,7 @@ app.connect('activate', () => {
 app.run([]);
 `);
     chmodSync(script, 0o644);
-    const apps = join(shell.paths.root, 'home', 'tester', '.local', 'share', 'applications');
+    const apps = join(shell.paths.home, '.local', 'share', 'applications');
     mkdirSync(apps, {recursive: true});
     const inside = shell.sessionPath('inventory-testapp.js');
     const log = shell.sessionPath('testapp.log');
