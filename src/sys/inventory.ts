@@ -12,7 +12,7 @@ import { Disposer } from '../core/disposer.js';
 import { SerialTask } from '../core/serial.js';
 import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
-import { scanTree } from './scanner.js';
+import { readEntries, walkTree, type CgroupDir } from './scanner.js';
 import { watch } from './monitor.js';
 import { run } from './subprocess.js';
 
@@ -20,6 +20,8 @@ const CONTAINER_ID = /libpod-(?:payload-)?([0-9a-f]{64})(?:\.scope)?$/;
 const PODMAN_LIST_TIMEOUT_MS = 15000;
 const DEBOUNCE_MS = 300;
 const MIN_PGSCAN_INTERVAL_SEC = 1;
+/** Scans between two walks of the tree even without a monitor event. */
+const REWALK_EVERY = 20;
 
 export interface InventoryScan {
     time: number;
@@ -61,6 +63,10 @@ export class InventoryService {
     private _watch: Disposer | null = null;
     private _watched = '';
     private _last: InventoryScan | null = null;
+    /** The cgroup directories of the last walk; null when the tree must be listed again. */
+    private _dirs: CgroupDir[] | null = null;
+    private _problems: string[] = [];
+    private _scansSinceWalk = 0;
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -123,10 +129,20 @@ export class InventoryService {
 
     private async _scan(): Promise<void> {
         const { root, procRoot, managerPath } = this._opts;
-        const result = await scanTree({
+        const opts = {
             root, procRoot, managerPath, cancellable: this._cancellable,
-            wantDetails: below => CONTAINER_ID.test(below) || below.endsWith('/container'),
-        });
+            wantDetails: (below: string) => CONTAINER_ID.test(below) || below.endsWith('/container'),
+        };
+        // The tree is listed again only when cgroups appeared or vanished (the directory monitors say
+        // so), and now and then in case a monitor could not be set up; otherwise only files are read.
+        if (this._dirs === null || this._scansSinceWalk >= REWALK_EVERY) {
+            const walk = await walkTree(opts);
+            this._dirs = walk.dirs;
+            this._problems = walk.problems;
+            this._scansSinceWalk = 0;
+        }
+        this._scansSinceWalk++;
+        const result = { entries: await readEntries(opts, this._dirs), problems: this._problems };
         if (this._cancellable.is_cancelled())
             return;
 
@@ -187,8 +203,7 @@ export class InventoryService {
     /** Monitors the directories that hold units, and the cgroup.events of containers. */
     private _rewatch(entries: CgroupEntry[]): void {
         const { root, managerPath } = this._opts;
-        const dirs = [managerPath, ...entries.filter(e => e.path.endsWith('.slice') || e.path.endsWith('.service'))
-            .filter(e => !e.leaf).map(e => e.path)];
+        const dirs = [managerPath, ...entries.filter(e => !e.leaf).map(e => e.path)];
         const events = entries.filter(e => e.frozen !== null).map(e => e.path);
         const key = `${dirs.join('\n')}\n--\n${events.join('\n')}`;
         if (key === this._watched)
@@ -199,8 +214,10 @@ export class InventoryService {
 
         for (const dir of dirs) {
             watch(watcher, `${root}${dir}`, 'directory', this._cancellable, event => {
-                if (event === Gio.FileMonitorEvent.CREATED || event === Gio.FileMonitorEvent.DELETED)
+                if (event === Gio.FileMonitorEvent.CREATED || event === Gio.FileMonitorEvent.DELETED) {
+                    this._dirs = null;
                     this._soon();
+                }
             });
         }
         for (const path of events) {

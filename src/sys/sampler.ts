@@ -37,6 +37,8 @@ export class PressureSampler {
     private _paths: string[] = [];
     private _reason: string | null = null;
     private readonly _sampling = new SerialTask(() => this._sample());
+    /** Slices whose memory.events was read and has not changed since. */
+    private readonly _eventsRead = new Set<string>();
 
     constructor(private readonly _opts: SamplerOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -88,19 +90,22 @@ export class PressureSampler {
 
     private async _read(path: string): Promise<CgroupReading> {
         const dir = `${this._opts.root}${path}`;
+        // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
+        const eventsChanged = !this._eventsRead.has(path);
+        this._eventsRead.add(path);
         const [pressure, stat, events] = await Promise.all([
             readText(`${dir}/memory.pressure`, this._cancellable),
             readText(`${dir}/memory.stat`, this._cancellable),
-            readText(`${dir}/memory.events`, this._cancellable),
+            eventsChanged ? readText(`${dir}/memory.events`, this._cancellable) : null,
         ]);
         const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
-        const parsedEvents = events.ok ? parseKeyValues(events.value) : null;
+        const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
         return {
             path,
             policy: this._opts.policyFor(path),
             psi: pressure.ok ? parsePsi(pressure.value) : pressure,
             pgscan: parsedStat?.ok ? parsedStat.value.get('pgscan') ?? null : null,
-            oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : null,
+            oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : undefined,
         };
     }
 
@@ -123,8 +128,10 @@ export class PressureSampler {
         }
         for (const path of this._paths) {
             watch(watcher, `${root}${path}/memory.events`, 'file', this._cancellable, event => {
-                if (event === Gio.FileMonitorEvent.CHANGED)
+                if (event === Gio.FileMonitorEvent.CHANGED) {
+                    this._eventsRead.delete(path);
                     this.sampleNow();
+                }
             });
         }
     }

@@ -30,8 +30,26 @@ export interface ScanResult {
     problems: string[];
 }
 
-export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
-    const entries: CgroupEntry[] = [];
+/** A cgroup directory as the walk found it: what the directory listing tells, before any file is read. */
+export interface CgroupDir {
+    /** Path below the manager. */
+    below: string;
+    leaf: boolean;
+    preference: OomdPreference;
+    ownerUid: number | null;
+}
+
+export interface WalkResult {
+    dirs: CgroupDir[];
+    problems: string[];
+}
+
+/**
+ * Lists the cgroup directories below the manager. Costly on the main loop (a listing returns every
+ * control file too), so the inventory walks again only when cgroups appear or vanish.
+ */
+export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
+    const dirs: CgroupDir[] = [];
     const problems: string[] = [];
     const limit = new Semaphore(MAX_DIRS_IN_FLIGHT);
     const base = `${opts.root}${opts.managerPath}`;
@@ -45,19 +63,39 @@ export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
             return;
         }
         const subdirs = children.value.filter(isDirectory);
-        const work: Promise<unknown>[] = subdirs.map(child =>
-            visit(below === '' ? child.get_name() : `${below}/${child.get_name()}`, child));
-        if (info)
-            work.push(limit.run(() => readEntry(opts, below, info, subdirs.length === 0)).then(e => entries.push(e)));
-        await Promise.all(work);
+        if (info) {
+            dirs.push({
+                below,
+                leaf: subdirs.length === 0,
+                preference: preferenceOf(info),
+                ownerUid: info.has_attribute('unix::uid') ? info.get_attribute_uint32('unix::uid') : null,
+            });
+        }
+        await Promise.all(subdirs.map(child =>
+            visit(below === '' ? child.get_name() : `${below}/${child.get_name()}`, child)));
     };
 
     await visit('', null);
-    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { entries, problems };
+    dirs.sort((a, b) => (a.below < b.below ? -1 : a.below > b.below ? 1 : 0));
+    return { dirs, problems };
 }
 
-async function readEntry(opts: ScanOptions, below: string, info: Gio.FileInfo, leaf: boolean): Promise<CgroupEntry> {
+/**
+ * Reads the memory files of known cgroup directories. A directory removed since the walk reads as
+ * nulls until the next walk, which its parent's directory monitor asks for.
+ */
+export function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
+    const limit = new Semaphore(MAX_DIRS_IN_FLIGHT);
+    return Promise.all(dirs.map(d => limit.run(() => readEntry(opts, d))));
+}
+
+/** Walks and reads: the whole inventory in one go. */
+export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
+    const walk = await walkTree(opts);
+    return { entries: await readEntries(opts, walk.dirs), problems: walk.problems };
+}
+
+async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid }: CgroupDir): Promise<CgroupEntry> {
     const path = `${opts.managerPath}/${below}`;
     const dir = `${opts.root}${path}`;
     const details = opts.wantDetails(below);
@@ -86,8 +124,8 @@ async function readEntry(opts: ScanOptions, below: string, info: Gio.FileInfo, l
         file: statValue('file'),
         pgscan: statValue('pgscan'),
         oomGroup: oomGroup?.ok === true && oomGroup.value.trim() === '1',
-        preference: preferenceOf(info),
-        ownerUid: info.has_attribute('unix::uid') ? info.get_attribute_uint32('unix::uid') : null,
+        preference,
+        ownerUid,
         frozen: eventValue('frozen'),
         populated: eventValue('populated'),
         commands,
