@@ -8,7 +8,10 @@ import {fileURLToPath} from 'node:url';
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(E2E_DIR, '..', '..');
 export const SHELL_SH = join(E2E_DIR, 'shell.sh');
-export const SCREENSHOT_DIR = join(E2E_DIR, 'screenshots');
+/** Debian suite of the rootfs the session runs in (trixie: GNOME Shell 48, sid: 51); see rootfs.sh. */
+export const SUITE = process.env.HEADROOM_E2E_SUITE ?? 'trixie';
+/** Screenshots of each suite in their own folder: test/e2e/screenshots/<suite>/. */
+export const SCREENSHOT_DIR = join(E2E_DIR, 'screenshots', SUITE);
 export const HEADROOM_UUID = 'headroom@headroom.github.io';
 export const HEADROOM_ZIP = process.env.HEADROOM_E2E_ZIP ??
     join(REPO_ROOT, 'dist', `${HEADROOM_UUID}.shell-extension.zip`);
@@ -233,11 +236,15 @@ export class GnomeShellSession {
         };
     }
 
-    /** Wait for ACTIVE (1); fail early on ERROR (3) / OUT_OF_DATE (4). */
+    /**
+     * Wait for ACTIVE (1); fail early on ERROR (3) with an error text / OUT_OF_DATE (4). The shell sets
+     * ERROR with an empty error while it loads an extension (loadExtension: "Default to error, we set
+     * success as the last step"); GNOME 51 stays there long enough to be seen: keep polling then.
+     */
     async waitForExtensionActive(uuid: string, timeoutMs = 5000): Promise<void> {
         await waitFor(`${uuid} ACTIVE`, () => {
             const info = this.extensionInfo(uuid);
-            if (info.state === 3 || info.state === 4)
+            if ((info.state === 3 && info.error !== '') || info.state === 4)
                 throw new WaitAbort(`${uuid} state ${info.state}: ${info.error}`);
             return info.state === 1;
         }, timeoutMs).catch((e: unknown) => {

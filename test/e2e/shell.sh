@@ -134,7 +134,7 @@ cmd_start() {
   {
     printf '[org/gnome/shell]\nenabled-extensions=[%s]\ndisable-user-extensions=false\n' "$list"
     printf "welcome-dialog-last-shown-version='999'\n\n"
-    printf '[org/gnome/desktop/interface]\nenable-animations=false\n\n'
+    printf '[org/gnome/desktop/interface]\nenable-animations=false\nenable-hot-corners=false\n\n'
     [ -n "$settings" ] && cat "$settings"
   } >"$H/.config/glib-2.0/settings/keyfile"
   # Zips to install go through the shared folder.
@@ -202,8 +202,9 @@ EOF
   # The unshare process is the child of timeout.
   local upid="" n
   for n in $(seq 1 100); do
-    upid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}')
+    upid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}') || true
     [ -n "$upid" ] && break
+    [ -d "/proc/$tpid" ] || { tail -n 40 "$LOG" >&2; die "the session's namespace exited at once"; }
     sleep 0.02
   done
   [ -n "$upid" ] || die "unshare did not start"

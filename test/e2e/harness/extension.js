@@ -39,16 +39,19 @@ function actorCenter(actor) {
 }
 
 let pointer = null;
-function getPointer() {
+// On GNOME 51 a button event sent right after the new device's first motion did not reach a Wayland
+// client (the GTK4 prefs window): the device settles once before its first use.
+async function getPointer() {
     if (!pointer) {
         const seat = global.stage.context.get_backend().get_default_seat();
         pointer = seat.create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
+        await sleep(200);
     }
     return pointer;
 }
 
 async function click(x, y, button = Clutter.BUTTON_PRIMARY) {
-    const p = getPointer();
+    const p = await getPointer();
     p.notify_absolute_motion(GLib.get_monotonic_time(), x, y);
     await sleep(50);
     p.notify_button(GLib.get_monotonic_time(), button, Clutter.ButtonState.PRESSED);
@@ -58,7 +61,7 @@ async function click(x, y, button = Clutter.BUTTON_PRIMARY) {
 }
 
 async function moveTo(x, y) {
-    getPointer().notify_absolute_motion(GLib.get_monotonic_time(), x, y);
+    (await getPointer()).notify_absolute_motion(GLib.get_monotonic_time(), x, y);
     await sleep(50);
 }
 
