@@ -248,27 +248,26 @@ export default class HeadroomExtension extends Extension {
             }
         };
 
+        let fallback = fallbackPolicy(stored());
         const policyFor = (path: string): OomdPolicy => {
             const found = settings.get_boolean('follow-oomd')
                 ? discovery?.monitored.find(m => m.path === path)?.policy
                 : undefined;
-            return found ?? fallbackPolicy(stored());
+            return found ?? fallback;
         };
 
         let sampler: PressureSampler | null = null;
-        const startSamplers = () => {
+        /** The cgroups oomd watches; without them (oomd absent, or watching nothing) the user's slices. */
+        const monitored = () => (settings.get_boolean('follow-oomd') && discovery && discovery.monitored.length > 0
+            ? discovery.monitored.map(m => m.path)
+            : undefined);
+        const startPressure = () => {
             sampler?.stop();
-            inventoryService?.stop();
-            lastScan = null;
             oomKills.clear();
-            // The cgroups oomd watches; without them (oomd absent, or watching nothing) the user's slices.
-            const monitored = settings.get_boolean('follow-oomd') && discovery && discovery.monitored.length > 0
-                ? discovery.monitored.map(m => m.path)
-                : undefined;
             sampler = new PressureSampler({
                 root: root(),
                 uid,
-                cgroups: monitored,
+                cgroups: monitored(),
                 policyFor,
                 onSample: (sample, reason) => {
                     for (const r of sample.readings)
@@ -277,6 +276,11 @@ export default class HeadroomExtension extends Extension {
                 },
                 onError: report,
             });
+            sampler.start();
+        };
+        const startInventory = () => {
+            inventoryService?.stop();
+            lastScan = null;
             inventoryService = new InventoryService({
                 root: root(),
                 procRoot: settings.get_string('proc-root'),
@@ -290,9 +294,12 @@ export default class HeadroomExtension extends Extension {
                 },
                 onError: report,
             });
-            sampler.start();
             inventoryService.start();
             updateActivity();
+        };
+        const startSamplers = () => {
+            startPressure();
+            startInventory();
         };
         disposer.defer(() => {
             sampler?.stop();
@@ -315,10 +322,16 @@ export default class HeadroomExtension extends Extension {
         const rediscover = async () => {
             // A newer discovery wins: answers of an older one that arrive late are dropped.
             const generation = ++discoveries;
+            const before = JSON.stringify(monitored() ?? null);
+            // Policies are looked up per sample; only a change of the watched cgroups restarts sampling.
+            const apply = () => {
+                indicator.limitsSource = describeSource();
+                if (JSON.stringify(monitored() ?? null) !== before)
+                    startPressure();
+            };
             if (!settings.get_boolean('follow-oomd')) {
                 discovery = null;
-                indicator.limitsSource = describeSource();
-                startSamplers();
+                apply();
                 return;
             }
             const slices = await discoverUserSlices(root(), uid, cancellable);
@@ -332,8 +345,7 @@ export default class HeadroomExtension extends Extension {
                 return;
             discovery = found.ok ? found.value : null;
             oomdProblem = found.ok ? null : found.error.message;
-            indicator.limitsSource = describeSource();
-            startSamplers();
+            apply();
         };
 
         const watcher = new OomdWatcher({
@@ -393,9 +405,12 @@ export default class HeadroomExtension extends Extension {
                 break;
             case 'cgroup-root':
             case 'proc-root':
+                startSamplers();
+                break;
             case 'pressure-limit-percent':
             case 'pressure-duration-seconds':
-                startSamplers();
+                // policyFor hands them to the next sample.
+                fallback = fallbackPolicy(stored());
                 break;
             case 'list-count':
             case 'transcoder-commands':
