@@ -89,9 +89,12 @@ export default class HeadroomExtension extends Extension {
         const episodes = new EpisodeTracker(episodeSettings());
         const oomKills = new Map<string, number>();
 
+        const pressing = () => snapshot?.level === 'amber' || snapshot?.level === 'red';
         const updateActivity = () => {
             if (inventoryService)
-                inventoryService.active = menuOpen || snapshot?.level === 'amber' || snapshot?.level === 'red';
+                inventoryService.active = menuOpen || pressing();
+            if (sampler)
+                sampler.hot = pressing();
         };
 
         // ---- actions (the menu and the notifications share them) ----------------------------------
@@ -123,6 +126,7 @@ export default class HeadroomExtension extends Extension {
                 menuOpen = open;
                 updateActivity();
                 if (open) {
+                    renderInventory();
                     indicator.plot(history);
                     refreshHistory();
                 }
@@ -211,8 +215,7 @@ export default class HeadroomExtension extends Extension {
                 }
             }
             // The pick matters to the user only while pressure is up.
-            const pressing = snapshot?.level === 'amber' || snapshot?.level === 'red';
-            const worst = pressing ? snapshot?.worst?.path ?? null : null;
+            const worst = pressing() ? snapshot?.worst?.path ?? null : null;
             const pick = worst ? picks.get(worst) ?? null : null;
             indicator.renderInventory({
                 inventory: inv, apps, nextPick: pick, containerNote: scan.podmanProblem,
@@ -290,7 +293,9 @@ export default class HeadroomExtension extends Extension {
                 idleIntervalSec: () => settings.get_int('scan-interval-idle-seconds'),
                 onScan: scan => {
                     lastScan = scan;
-                    renderInventory();
+                    // The inventory is built when someone can see it: the menu, or a warning's actions.
+                    if (menuOpen || pressing())
+                        renderInventory();
                 },
                 onError: report,
             });

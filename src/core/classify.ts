@@ -71,8 +71,26 @@ interface AppName {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** Classifies a cgroup given as its path below user@UID.service (a leading '/' is allowed). */
+const cache = new Map<string, Classification>();
+const CACHE_LIMIT = 4096;
+
+/**
+ * Classifies a cgroup given as its path below user@UID.service (a leading '/' is allowed). Pure, so
+ * answers are kept: a scan asks again about the same few hundred paths every few seconds. Callers must
+ * not change the returned object.
+ */
 export function classify(pathBelowManager: string): Classification {
+    let found = cache.get(pathBelowManager);
+    if (found === undefined) {
+        found = classifyPath(pathBelowManager);
+        if (cache.size >= CACHE_LIMIT)
+            cache.clear();
+        cache.set(pathBelowManager, found);
+    }
+    return found;
+}
+
+function classifyPath(pathBelowManager: string): Classification {
     const parts = pathBelowManager.split('/').filter(p => p !== '');
     if (parts.length === 0)
         return { kind: 'other' };

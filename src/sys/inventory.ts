@@ -132,6 +132,8 @@ export class InventoryService {
         const opts = {
             root, procRoot, managerPath, cancellable: this._cancellable,
             wantDetails: (below: string) => CONTAINER_ID.test(below) || below.endsWith('/container'),
+            // Nobody looks and pressure is low: sizes are enough; the rest is read when it is shown.
+            full: this._active,
         };
         // The tree is listed again only when cgroups appeared or vanished (the directory monitors say
         // so), and now and then in case a monitor could not be set up; otherwise only files are read.

@@ -16,6 +16,9 @@ import { discoverUserSlices, userManagerPath } from './cgroups.js';
 import { readText } from './files.js';
 import { watch } from './monitor.js';
 
+/** While pressure is low, memory.stat is read every this many samples. */
+const CALM_STAT_EVERY = 5;
+
 export interface SamplerOptions {
     /** Where cgroup v2 is mounted (a fixture tree in tests). */
     root: string;
@@ -37,6 +40,11 @@ export class PressureSampler {
     private _paths: string[] = [];
     private _reason: string | null = null;
     private readonly _sampling = new SerialTask(() => this._sample());
+    /** The last pgscan read per slice. */
+    private readonly _pgscan = new Map<string, number | null>();
+    private _ticks = 0;
+    /** Pressure is up somewhere: read everything on every sample. */
+    hot = false;
     /** Slices whose memory.events was read and has not changed since. */
     private readonly _eventsRead = new Set<string>();
 
@@ -82,6 +90,7 @@ export class PressureSampler {
 
     private async _sample(): Promise<void> {
         const time = GLib.get_monotonic_time() / 1e6;
+        this._ticks++;
         const readings = await Promise.all(this._paths.map(path => this._read(path)));
         if (this._cancellable.is_cancelled())
             return;
@@ -90,21 +99,27 @@ export class PressureSampler {
 
     private async _read(path: string): Promise<CgroupReading> {
         const dir = `${this._opts.root}${path}`;
+        // pgscan only matters to oomd's "reclaim in the last 30 s": while pressure is low it is read
+        // every few samples, and the last value stands in between.
+        const readStat = this.hot || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path);
         // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
         const eventsChanged = !this._eventsRead.has(path);
         this._eventsRead.add(path);
         const [pressure, stat, events] = await Promise.all([
             readText(`${dir}/memory.pressure`, this._cancellable),
-            readText(`${dir}/memory.stat`, this._cancellable),
+            readStat ? readText(`${dir}/memory.stat`, this._cancellable) : null,
             eventsChanged ? readText(`${dir}/memory.events`, this._cancellable) : null,
         ]);
-        const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
+        if (stat) {
+            const parsed = stat.ok ? parseKeyValues(stat.value) : null;
+            this._pgscan.set(path, parsed?.ok ? parsed.value.get('pgscan') ?? null : null);
+        }
         const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
         return {
             path,
             policy: this._opts.policyFor(path),
             psi: pressure.ok ? parsePsi(pressure.value) : pressure,
-            pgscan: parsedStat?.ok ? parsedStat.value.get('pgscan') ?? null : null,
+            pgscan: this._pgscan.get(path) ?? null,
             oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : undefined,
         };
     }

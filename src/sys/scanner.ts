@@ -18,6 +18,8 @@ export interface ScanOptions {
     /** Whether to read cgroup.events and process command names for a cgroup (containers). */
     wantDetails: (pathBelowManager: string) => boolean;
     cancellable: Gio.Cancellable | null;
+    /** Read memory.stat (anon, file, pgscan) too; false reads only memory.current (default true). */
+    full?: boolean;
 }
 
 const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
@@ -101,14 +103,14 @@ async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid 
     const details = opts.wantDetails(below);
     const [current, stat, oomGroup, events, commands] = await Promise.all([
         readText(`${dir}/memory.current`, opts.cancellable),
-        readText(`${dir}/memory.stat`, opts.cancellable),
+        opts.full === false ? null : readText(`${dir}/memory.stat`, opts.cancellable),
         leaf ? null : readText(`${dir}/memory.oom.group`, opts.cancellable),
         details ? readText(`${dir}/cgroup.events`, opts.cancellable) : null,
         details ? readCommands(dir, opts) : [],
     ]);
 
     const memoryCurrent = current.ok && /^\d+\s*$/.test(current.value) ? Number(current.value) : null;
-    const parsedStat = stat.ok ? parseKeyValues(stat.value) : null;
+    const parsedStat = stat?.ok ? parseKeyValues(stat.value) : null;
     const statValue = (key: string) => (parsedStat?.ok ? parsedStat.value.get(key) ?? null : null);
     const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
     const eventValue = (key: string) => {
