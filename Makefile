@@ -59,7 +59,16 @@ install: $(ZIP)
 	    echo "then run: gnome-extensions enable $(UUID)"; \
 	fi
 
-test: check lint test-unit test-gjs test-package test-e2e
+test: check lint test-unit test-gjs test-package test-e2e test-bench-smoke
+
+# Benchmarks (bench/README.md): `make bench` prints the table and writes bench/results.md (about 4 min;
+# the GNOME Shell one needs root, like test-e2e). test-bench-smoke runs each at tiny sizes, untimed.
+.PHONY: bench test-bench-smoke
+bench: pack
+	npx tsx bench/run.ts
+
+test-bench-smoke: pack
+	npx tsx bench/run.ts --smoke
 
 test-unit: $(NPM_STAMP)
 	npx mocha

@@ -1,0 +1,404 @@
+// Headroom's benchmarks (`make bench`; `make test-bench-smoke` runs them at tiny sizes, untimed).
+//
+//   npx tsx bench/run.ts [--smoke] [--no-shell]
+//
+// Prints one table (measurement | value | budget | met?) with the machine it ran on, and writes it to
+// bench/results.md (a smoke run writes bench/out/results-smoke.md instead). All figures come from this one
+// run on this one machine; compare them with each other, not with another machine's. See bench/README.md.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { build } from 'esbuild';
+
+import { benchShell, type ShellOutcome } from './shell.js';
+import { writeTree, type Tree } from './tree.js';
+
+const BENCH = import.meta.dirname;
+const REPO = resolve(BENCH, '..');
+const OUT = join(BENCH, 'out');
+const ZIP = join(REPO, 'dist', 'headroom@headroom.github.io.shell-extension.zip');
+
+const smoke = process.argv.includes('--smoke');
+const withShell = !process.argv.includes('--no-shell');
+
+const SIZES = smoke
+    ? { leaves: 10, processes: 100, tickWarmup: 5, ticks: 10, scanWarmup: 1, scans: 2, blockSec: 1, memWarmup: 100, ticksPerDay: 100,
+        samplerWarmup: 5, samples: 20, shellWindowSec: 1 }
+    : { leaves: 300, processes: 2000, tickWarmup: 200, ticks: 120, scanWarmup: 1, scans: 5, blockSec: 3, memWarmup: 20_000,
+        ticksPerDay: 86_400, samplerWarmup: 300, samples: 600, shellWindowSec: 60 };
+
+const started = Date.now();
+const log = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${s}\n`);
+
+// ---- the machine ------------------------------------------------------------------------------------
+
+function command(cmd: string, args: string[]): string {
+    try {
+        return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+        return 'unknown';
+    }
+}
+
+/** The commit, and whether src/ had uncommitted changes (the zip is built from the working tree). */
+function source(): string {
+    const commit = command('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']);
+    const dirty = command('git', ['-C', REPO, 'status', '--porcelain', '--', 'src', 'schemas', 'metadata.json', 'stylesheet.css'])
+        .split('\n').filter(l => l.trim() !== '').length;
+    return dirty > 0 ? `${commit} with ${dirty} uncommitted change${dirty === 1 ? '' : 's'} in src/ (the zip and bundles are built from the working tree)` : commit;
+}
+
+function machine() {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
+    const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
+    return {
+        cpus: os.availableParallelism(),
+        model,
+        virtual: flags.includes('hypervisor'),
+        kernel: os.release(),
+        gjs: command('gjs', ['--version']),
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        load: os.loadavg().map(l => l.toFixed(2)).join(' '),
+    };
+}
+
+/** A tmpfs for the synthetic tree: /dev/shm when it is one, else the temp folder (noted in the results). */
+function scratch(): { dir: string; fs: string } {
+    const shm = command('stat', ['-f', '-c', '%T', '/dev/shm']);
+    const base = shm === 'tmpfs' ? '/dev/shm' : os.tmpdir();
+    return { dir: join(base, `headroom-bench-${process.pid}`), fs: shm === 'tmpfs' ? 'tmpfs (/dev/shm)' : `${base} (not tmpfs)` };
+}
+
+// ---- gjs ----------------------------------------------------------------------------------------------
+
+async function bundle(): Promise<string> {
+    await build({
+        entryPoints: [join(BENCH, 'gjs', 'bench.gjs.ts')],
+        outdir: OUT,
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        target: 'firefox102',
+        external: ['gi://*', 'resource://*', 'system', 'gettext', 'cairo'],
+        logLevel: 'warning',
+    });
+    return join(OUT, 'bench.gjs.js');
+}
+
+type Json = Record<string, unknown>;
+
+function gjs(script: string, mode: string, options: Json): Json {
+    const r = spawnSync('gjs', ['-m', script, mode, JSON.stringify(options)], { encoding: 'utf8', timeout: 240_000 });
+    const line = r.stdout.split('\n').find(l => l.startsWith('{"result"'));
+    if (r.status !== 0 || !line)
+        throw new Error(`gjs ${mode} failed (${r.status ?? r.signal}): ${r.stderr.trim().slice(-2000)}`);
+    return (JSON.parse(line) as { result: Json }).result;
+}
+
+// ---- the table ----------------------------------------------------------------------------------------
+
+interface Row {
+    id: string;
+    what: string;
+    value: string;
+    budget: string;
+    /** null: no budget for this row. */
+    met: boolean | null;
+    /** The figure itself, for the smoke run's check that every benchmark produced a number. */
+    number: number;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+const failures: string[] = [];
+
+function row(id: string, what: string, number: number, unit: string, budget: string, met: boolean | null, digits = 2): void {
+    rows.push({ id, what, value: Number.isFinite(number) ? `${number.toFixed(digits)} ${unit}`.trim() : 'n/a', budget, met, number });
+}
+
+function table(): string {
+    const head = ['#', 'Measurement', 'Value', 'Budget', 'Met?'];
+    const body = rows.map(r => [r.id, r.what, r.value, r.budget, r.met === null ? '–' : smoke ? '(smoke)' : r.met ? 'yes' : '**no**']);
+    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    return [head, head.map(() => '---'), ...body].map(cols => `| ${cols.map(esc).join(' | ')} |`).join('\n');
+}
+
+const num = (x: unknown): number => (typeof x === 'number' ? x : NaN);
+const get = (o: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Json)[k] : undefined), o);
+
+// ---- the run ------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+    const m = machine();
+    const where = scratch();
+    mkdirSync(OUT, { recursive: true });
+    log(`${smoke ? 'smoke run' : 'full run'} on ${m.cpus} × ${m.model}, load ${m.load}`);
+    const script = await bundle();
+
+    log(`writing a tree of ${SIZES.leaves} leaf cgroups and ${SIZES.processes} processes to ${where.dir}`);
+    let tree: Tree | null = null;
+    const details: Record<string, Json> = {};
+    try {
+        tree = writeTree(where.dir, { leaves: SIZES.leaves, processes: SIZES.processes });
+        const base = { cgroupRoot: tree.cgroupRoot, procRoot: tree.procRoot, slices: tree.slices };
+        const step = (key: string, mode: string, options: Json) => {
+            log(`${key}…`);
+            try {
+                details[key] = gjs(script, mode, { ...base, ...options });
+            } catch (e) {
+                failures.push(`${key}: ${String(e)}`);
+            }
+        };
+        step('tick', 'tick', { ticks: SIZES.ticks, warmup: SIZES.tickWarmup });
+        step('scan', 'scan', { scans: SIZES.scans, warmup: SIZES.scanWarmup });
+        step('block', 'block', { seconds: SIZES.blockSec });
+        step('leadtime', 'leadtime', {});
+        step('memory', 'memory', { days: SIZES.ticksPerDay / 86_400, warmup: SIZES.memWarmup });
+        step('samplerMemory', 'sampler-memory', { samples: SIZES.samples, warmup: SIZES.samplerWarmup });
+    } finally {
+        rmSync(where.dir, { recursive: true, force: true });
+    }
+
+    let shell: ShellOutcome = { ok: false, reason: 'skipped (--no-shell)' };
+    if (withShell) {
+        log('gnome-shell in the e2e rootfs…');
+        try {
+            shell = await benchShell({ windowSec: SIZES.shellWindowSec, smoke, zip: ZIP, log });
+        } catch (e) {
+            failures.push(`shell: ${String(e)}`);
+            shell = { ok: false, reason: `failed: ${String(e).split('\n')[0] ?? ''}` };
+        }
+    }
+
+    // 1. Pressure tick
+    const tick = details.tick;
+    const tickMs = num(get(tick, 'cpuMedianMs'));
+    row('1', `Pressure tick: main-thread CPU per sample of ${tree?.slices.length ?? 4} slices (median)`, tickMs, 'ms',
+        '≤ 0.5 ms', tickMs <= 0.5, 3);
+
+    // 2. Inventory scan
+    const scan = details.scan;
+    const scanMs = num(get(scan, 'headroom', 'cpuMedianMs'));
+    const peersMs = num(get(scan, 'peersStatus', 'cpuMedianMs'));
+    const ratio = num(get(scan, 'cpuRatioStatus'));
+    const size = `${tree?.leaves ?? SIZES.leaves} leaves, ${tree?.processes ?? SIZES.processes} processes`;
+    row('2a', `Inventory scan, menu open (${size}): main-thread CPU per scan (median)`, scanMs, 'ms', '≤ 15 ms', scanMs <= 15, 1);
+    row('2b', '… wall time per scan (median)', num(get(scan, 'headroom', 'wallMedianMs')), 'ms', '–', null, 1);
+    row('2c', 'Idle scan (menu closed, pressure low): main-thread CPU (median)', num(get(scan, 'idleScan', 'cpuMedianMs')), 'ms', '–', null, 1);
+    row('2d', 'First scan of a fresh InventoryService (lists the whole tree): main-thread CPU (median)',
+        num(get(scan, 'firstScan', 'cpuMedianMs')), 'ms', '–', null, 1);
+    row('2e', 'Peers\' async /proc walk (status + cgroup per process): main-thread CPU (median)', peersMs, 'ms', '–', null, 1);
+    row('2f', 'Peers\' walk ÷ Headroom\'s scan (menu open), main-thread CPU', ratio, '×', '≥ 10×', ratio >= 10, 1);
+
+    // 3. Main-loop blocking
+    const block = details.block;
+    const worst = num(get(block, 'headroom', 'worstMs'));
+    row('3a', '10 ms timer lateness while scans and ticks run: worst', worst, 'ms', '≤ 5 ms', worst <= 5, 1);
+    row('3b', '… 99th percentile', num(get(block, 'headroom', 'p99Ms')), 'ms', '–', null, 1);
+    row('3c', '… of it the main thread\'s own running (waits for a CPU left out): worst / p99', num(get(block, 'headroom', 'heldWorstMs')),
+        `ms / ${num(get(block, 'headroom', 'heldP99Ms')).toFixed(1)} ms`, '–', null, 1);
+    row('3d', '… same timer, nothing else running (machine noise): worst / p99', num(get(block, 'idle', 'worstMs')),
+        `ms / ${num(get(block, 'idle', 'p99Ms')).toFixed(1)} ms`, '–', null, 1);
+
+    // 4. Lead time
+    const lead = (get(details.leadtime, 'rows') ?? []) as { trace: string; warnedAt: number | null; predictedKillAt: number | null; leadSec: number | null; warnings: number }[];
+    for (const r of lead) {
+        if (r.trace.startsWith('sustained')) {
+            const ok = r.leadSec !== null && r.leadSec >= 30 && r.warnings === 1;
+            rows.push({
+                id: '4', what: `Lead time, ${r.trace} full stall: warned ${r.warnedAt ?? '–'} s after onset, kill predicted at ${r.predictedKillAt ?? '–'} s`,
+                value: `${r.leadSec ?? '–'} s, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}`, budget: '≥ 30 s, 1 warning', met: ok,
+                number: r.leadSec ?? NaN,
+            });
+        } else {
+            const seconds = Number(/(\d+)/.exec(r.trace)?.[1]);
+            const allowed = seconds <= 5 ? 0 : 1;
+            rows.push({
+                id: '4', what: `False alarms, ${r.trace} of 100 % full stall (no kill follows${r.predictedKillAt === null ? '' : ': KILL PREDICTED'})`,
+                value: `${r.warnings} warning${r.warnings === 1 ? '' : 's'}`, budget: allowed === 0 ? '0' : '≤ 1 (by design)',
+                met: r.warnings <= allowed && r.predictedKillAt === null, number: r.warnings,
+            });
+        }
+    }
+    if (lead.length === 0)
+        rows.push({ id: '4', what: 'Lead time and false alarms', value: 'n/a', budget: '–', met: false, number: NaN });
+
+    // 5. Memory
+    const mem = details.memory;
+    const ticks = num(get(mem, 'ticks'));
+    const rss = num(get(mem, 'rssGrowthKb')) / 1024;
+    const heap = num(get(mem, 'heapGrowthBytes')) / 2 ** 20;
+    row('5a', `Engine, ${ticks.toLocaleString('en')} ticks: RSS growth (GC forced at start and end)`, rss, 'MB', '≤ 1 MB', rss <= 1);
+    row('5b', '… JS heap growth', heap, 'MB', '≤ 1 MB', heap <= 1, 3);
+
+    // 6. GNOME Shell
+    if (shell.ok) {
+        const s = shell.value;
+        const d = (a: number, b: number) => Math.round((a - b) * 100) / 100;
+        row('6a', `gnome-shell CPU (all threads), Headroom disabled (${s.windowSec} s)`, s.disabled.processMsPerSec, 'ms/s', '–', null);
+        row('6b', `… Headroom enabled, menu closed (${s.windowSec} s)`, s.closed.processMsPerSec, 'ms/s', '–', null);
+        row('6c', `… Headroom enabled, menu open (${s.windowSec} s)`, s.open.processMsPerSec, 'ms/s', '–', null);
+        row('6d', 'Difference enabled (menu closed) − disabled', d(s.closed.processMsPerSec, s.disabled.processMsPerSec), 'ms of CPU per s', '–', null);
+        row('6e', 'Difference menu open − disabled', d(s.open.processMsPerSec, s.disabled.processMsPerSec), 'ms of CPU per s', '–', null);
+    } else {
+        rows.push({ id: '6', what: 'gnome-shell CPU (enabled / disabled / menu open)', value: `not run: ${shell.reason}`, budget: '–', met: null, number: NaN });
+    }
+
+    // ---- output
+    const elapsed = (Date.now() - started) / 1000;
+    const machineLine = `${m.cpus} × ${m.model}${m.virtual ? ' (virtual machine)' : ''}, ${m.memoryGiB} GiB, Linux ${m.kernel}, ${m.gjs}` +
+        (shell.ok ? `, ${shell.value.gnomeShell} (e2e rootfs)` : '');
+    const text = [
+        `# Headroom benchmarks${smoke ? ' (smoke run: tiny sizes, figures mean nothing)' : ''}`,
+        '',
+        `Machine: ${machineLine}. Load average at start ${m.load}, at end ${os.loadavg().map(l => l.toFixed(2)).join(' ')}.`,
+        `Run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`${smoke ? 'make test-bench-smoke' : 'make bench'}\`, ${elapsed.toFixed(0)} s in all, source ${source()}. ` +
+            `Synthetic tree on ${where.fs}: ${tree ? `${tree.cgroups} cgroups (${tree.leaves} leaves, ${tree.containers} containers), ${tree.processes} processes, ${tree.files.toLocaleString('en')} files` : 'not written'}.`,
+        'Every figure is from this run on this machine; compare them with each other, not with another machine\'s.',
+        '',
+        table(),
+        '',
+        ...describe(details, shell, tree),
+        ...(notes.length > 0 ? ['', ...notes] : []),
+        ...(failures.length > 0 ? ['', '## Failures', '', ...failures.map(f => `* ${f}`)] : []),
+        '',
+    ].join('\n');
+    process.stdout.write(`${text}\n`);
+    const file = smoke ? join(OUT, 'results-smoke.md') : join(BENCH, 'results.md');
+    writeFileSync(file, text);
+    log(`wrote ${file}`);
+
+    if (failures.length > 0)
+        return 1;
+    if (smoke) {
+        // Benchmark 6 may be skipped (not root, no rootfs); had it failed, `failures` says so above.
+        const missing = rows.filter(r => !Number.isFinite(r.number) && !(r.id === '6' && !shell.ok));
+        if (missing.length > 0) {
+            process.stderr.write(`smoke: no number for ${missing.map(r => `${r.id} ${r.what}`).join('; ')}\n`);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+function ms(x: unknown, digits = 2): string {
+    return Number.isFinite(num(x)) ? `${num(x).toFixed(digits)} ms` : 'n/a';
+}
+
+/** The details under the table: how each figure was taken, and the what-ifs. */
+function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | null): string[] {
+    const t = d.tick;
+    const s = d.scan;
+    const b = d.block;
+    const mem = d.memory;
+    const sm = d.samplerMemory;
+    const pct = (x: unknown) => (Number.isFinite(num(x)) ? `${Math.round(num(x) * 100)} %` : 'n/a');
+    const out = [
+        '## How, and what the figures mean',
+        '',
+        '**Main-thread CPU** is the gjs main thread\'s own run time (`/proc/thread-self/schedstat`), read right after the',
+        'main loop slept (the kernel accounts a running thread\'s time only when it sleeps or at a tick), minus the same',
+        'measurement around no work. It counts JavaScript, GJS\'s marshalling, GLib\'s dispatch of the completions and the',
+        'system calls they make, not GIO\'s worker threads that do the reads: an upper bound of the JavaScript time.',
+        '"User share" is the user-mode part of it (`/proc/thread-self/stat`, tick-sampled).',
+        '',
+        '**1. Pressure tick.** The real `PressureSampler` on 4 slices (what it reads per tick is its own: at the source named',
+        'above, memory.pressure and memory.stat of each slice, and memory.events when its file monitor says it changed) and',
+        `\`PressureEngine.update\`, driven by \`sampleNow()\` after ${num(get(t, 'warmup'))} warm-up ticks, the app slice's memory.pressure following`,
+        `a stall trace. ${num(get(t, 'n'))} ticks: median ${ms(get(t, 'cpuMedianMs'), 3)}, p90 ${ms(get(t, 'cpuP90Ms'), 3)}, wall ${ms(get(t, 'wallMedianMs'))};`,
+        `user share ${pct(get(t, 'userShare'))}; empty baseline ${ms(get(t, 'emptyBaselineMs'), 3)}. What-ifs (the same engine, not Headroom's code):`,
+        `only the 4 memory.pressure files, async (Headroom's readText): ${ms(get(t, 'whatIf', 'pressureOnlyAsync', 'cpuMedianMs'), 3)};`,
+        `memory.pressure and memory.stat read synchronously (GLib.file_get_contents): ${ms(get(t, 'whatIf', 'pressureAndStatSync', 'cpuMedianMs'), 3)}.`,
+        '',
+        '**2. Inventory scan.** The extension\'s `InventoryService`: `scanNow()` on a service that has scanned before, `active`',
+        '(menu open: it reads everything) with `buildInventory` on each scan as the extension does before drawing rows, and',
+        'idle (sizes only, no inventory built); and the first scan of a fresh active service. On the',
+        'synthetic tree: every cgroup folder holds the ~50 control files of the cpu, io, memory and pids controllers, as',
+        `under a Fedora user manager, so listing the tree returns ${tree?.managerEntries.toLocaleString('en') ?? 'n/a'} folder entries (a GFileInfo and a JS wrapper`,
+        'each); a menu-open scan reads 2–3 files per cgroup. Against it, the peers\' approach implemented here: list /proc, read',
+        '`/proc/<pid>/status` (VmRSS) and `/proc/<pid>/cgroup` of every process with Gio async reads, 16 in flight, sum per',
+        `app; and the same with smaps_rollup (Pss). Alternating, GC forced before each, ${num(get(s, 'headroom', 'n'))} rounds after ${num(get(s, 'warmup'))} warm-up`,
+        '(the first scan of a fresh service and the smaps_rollup walk in 3 of them).',
+        '',
+        '| Approach | Main-thread CPU (median) | p90 | Wall (median) | User share |',
+        '| --- | --- | --- | --- | --- |',
+        ...([['Headroom: a scan, menu open, + buildInventory', 'headroom'], ['Headroom: an idle scan', 'idleScan'],
+            ['Headroom: first scan of a fresh service (+ buildInventory)', 'firstScan'],
+            ['Peers: status + cgroup per process', 'peersStatus'],
+            ['Peers: smaps_rollup + cgroup per process', 'peersSmaps'], ['buildInventory alone (warm)', 'buildInventory'],
+            ['What-if: shape kept, only memory.current async (+ memory.stat of the 10 largest)', 'whatIf.knownShapeAsync'],
+            ['What-if: shape kept, sync reads in idle chunks of 32', 'whatIf.knownShapeSyncChunks']] as const).map(([name, key]) => {
+            const v = get(s, ...key.split('.'));
+            return `| ${name} | ${ms(get(v, 'cpuMedianMs'), 1)} | ${ms(get(v, 'cpuP90Ms'), 1)} | ${ms(get(v, 'wallMedianMs'), 1)} | ${pct(get(v, 'userShare'))} |`;
+        }),
+        '',
+        `Ratios (peers ÷ Headroom): main-thread CPU ${num(get(s, 'cpuRatioStatus'))}× (status), ${num(get(s, 'cpuRatioSmaps'))}× (smaps_rollup);`,
+        `wall ${num(get(s, 'wallRatioStatus'))}× / ${num(get(s, 'wallRatioSmaps'))}× (against the scan with the menu open). buildInventory's first (cold) call: ${ms(get(s, 'buildInventory', 'coldMs'), 1)}.`,
+        `Longest single main-loop callback of the sync what-if: ${ms(get(s, 'whatIf', 'knownShapeSyncChunks', 'longestChunkMs'), 1)}.`,
+        'The fake /proc is on tmpfs: the kernel work of producing status or smaps_rollup (which walks page tables) is not',
+        'in it, which favours the peers\' walk in wall time; their main-thread cost is the same as on a real /proc.',
+        '',
+        '**3. Main-loop blocking.** A 10 ms `GLib.timeout_add` notes how late each firing is, in three equal phases:',
+        'nothing else; Headroom (the sampler at its 1 s interval and menu-open InventoryService scans back to back, each',
+        'with buildInventory: harsher than the menu\'s 3 s cadence); the peers\' walk back to back with the same sampler.',
+        '',
+        'Each firing also reads the main thread\'s schedstat: in the gap before the worst firing, how long the thread ran',
+        'and how long it waited for a CPU; "held" is min(lateness, the thread\'s run time in the gap), the part its own',
+        'work explains whatever else the machine does.',
+        '',
+        '| Phase | Firings | Scans | Median | p99 | Worst | Worst gap: ran / waited | Held p99 / worst | GCs: major / minor |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...(['idle', 'headroom', 'peers'] as const).map(k => {
+            const v = get(b, k);
+            return `| ${k} | ${num(get(v, 'firings'))} | ${num(get(v, 'rounds'))} | ${ms(get(v, 'medianMs'), 2)} | ${ms(get(v, 'p99Ms'), 1)} | ` +
+                `${ms(get(v, 'worstMs'), 1)} | ${ms(get(v, 'worstGap', 'runMs'), 1)} / ${ms(get(v, 'worstGap', 'waitMs'), 1)} | ` +
+                `${ms(get(v, 'heldP99Ms'), 1)} / ${ms(get(v, 'heldWorstMs'), 1)} | ${num(get(v, 'majorGCs'))} / ${num(get(v, 'minorGCs'))} |`;
+        }),
+        '',
+        '**4. Lead time** (`leadTimeTable()` from src/core/traces.ts through the replay runner, under gjs):',
+        '',
+        '```',
+        typeof get(d.leadtime, 'text') === 'string' ? get(d.leadtime, 'text') as string : 'n/a',
+        '```',
+        '',
+        `**5. Memory.** \`PressureEngine.update\` for ${num(get(mem, 'ticks')).toLocaleString('en')} simulated 1 s ticks (4 slices; the app slice stalls 80 s of every`,
+        `4 min, so the engine goes through amber, red and the post-action delay), after ${num(get(mem, 'warmup')).toLocaleString('en')} warm-up ticks that let`,
+        'SpiderMonkey\'s nursery reach its working size (in GNOME Shell it already has). GC forced before each reading.',
+        `RSS ${num(get(mem, 'before', 'rssKb'))} → ${num(get(mem, 'after', 'rssKb'))} KiB; JS heap (gcBytes) ${num(get(mem, 'before', 'heapBytes'))} →`,
+        `${num(get(mem, 'after', 'heapBytes'))} B; RSS at each eighth of the run: ${Array.isArray(get(mem, 'rssCheckpointsKb')) ? (get(mem, 'rssCheckpointsKb') as number[]).join(', ') : 'n/a'} KiB; ${ms(get(mem, 'wallMs'), 0)} in all.`,
+        `The real sampler with the engine, ${num(get(sm, 'samples'))} samples back to back after ${num(get(sm, 'warmup'))} warm-up: RSS ${num(get(sm, 'rssGrowthKb'))} KiB,`,
+        `JS heap ${num(get(sm, 'heapGrowthBytes'))} B; RSS at each eighth: ${Array.isArray(get(sm, 'rssCheckpointsKb')) ? (get(sm, 'rssCheckpointsKb') as number[]).join(', ') : 'n/a'} KiB`,
+        '(no budget). Native memory, not the JS heap: each async read leaves GObjects and buffers (a GFileInputStream,',
+        'a GBytes) that are freed only when their JS wrappers are collected, so RSS climbs to a high-water mark set by',
+        'the number of reads between two garbage collections (see bench/proposals/README.md).',
+        '',
+    ];
+    if (shell.ok) {
+        const v = shell.value;
+        out.push(
+            `**6. GNOME Shell.** ${v.gnomeShell}, headless (llvmpipe, 1280×800) in the e2e rootfs, Headroom from the packed zip on a`,
+            'copy of test/fixtures/seed with calm pressure (the seed\'s own 62 % would keep the inventory in its fast cadence).',
+            `Three ${v.windowSec} s windows, nothing talking to the shell during each: disabled (Headroom installed, not enabled;`,
+            `${v.settleSec} s after the shell started), enabled with the menu closed (${v.enableSettleSec} s after enabling, so Headroom's`,
+            'one-off start is left out), enabled with the menu open. Session start', `${v.startSec.toFixed(1)} s.`,
+            '',
+            '| Window | Process (all threads) | Main thread | Frames painted |',
+            '| --- | --- | --- | --- |',
+            ...([['disabled', v.disabled], ['enabled, menu closed', v.closed], ['enabled, menu open', v.open]] as const).map(([name, w]) =>
+                `| ${name} | ${w.processMsPerSec} ms/s | ${w.mainMsPerSec} ms/s | ${w.framesPerSec ?? 'n/a'} /s |`),
+            '',
+            'Painting is done by llvmpipe (software) here: a frame costs far more CPU than on a GPU, so the differences are',
+            'an upper bound for a desktop with graphics hardware.',
+        );
+    } else {
+        out.push(`**6. GNOME Shell.** Not run: ${shell.reason}.`);
+    }
+    return out;
+}
+
+process.exitCode = await main();

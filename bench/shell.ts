@@ -1,0 +1,185 @@
+// Benchmark 6: gnome-shell's own CPU time inside a real GNOME Shell 48 (the e2e rootfs, test/e2e/), with
+// Headroom disabled, enabled with its menu closed, and enabled with the menu open. The session runs in its
+// own work folder (HEADROOM_BENCH_E2E_WORK, default /var/tmp/headroom-bench), so it never touches a
+// session of the e2e tests running at the same time. Needs root (see test/e2e/README.md).
+//
+// CPU time is read from the host: utime + stime of the whole gnome-shell process (/proc/PID/stat, all
+// threads, 1/100 s ticks) and the main thread's run time (/proc/PID/task/PID/schedstat, ns). Nothing talks
+// to the shell during a window: the harness is called only between windows (to count painted frames).
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '..');
+const SEED = join(REPO, 'test', 'fixtures', 'seed');
+const MANAGER = 'user.slice/user-1000.slice/user@1000.service';
+const CALM_PSI = 'some avg10=0.80 avg60=0.50 avg300=0.20 total=412345\nfull avg10=0.30 avg60=0.20 avg300=0.10 total=198765\n';
+
+export interface ShellWindow {
+    /** Whole process (all threads), ms of CPU per second of wall time. */
+    processMsPerSec: number;
+    /** The main thread (the one that runs JavaScript and draws), ms of CPU per second. */
+    mainMsPerSec: number;
+    /** Frames the stage painted per second (its after-paint signal), or null if it could not be counted. */
+    framesPerSec: number | null;
+    seconds: number;
+}
+
+export interface ShellResult {
+    gnomeShell: string;
+    windowSec: number;
+    closed: ShellWindow;
+    disabled: ShellWindow;
+    open: ShellWindow;
+    startSec: number;
+    /** Wait after the shell started, and after Headroom was enabled, before measuring. */
+    settleSec: number;
+    enableSettleSec: number;
+}
+
+export type ShellOutcome = { ok: true; value: ShellResult } | { ok: false; reason: string };
+
+function cpuOf(pid: number): { processTicks: number; mainNs: number } {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const sched = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+    return { processTicks: Number(fields[11]) + Number(fields[12]), mainNs: Number(sched.split(' ')[0]) };
+}
+
+const sleep = (ms: number) => new Promise(res => setTimeout(res, ms));
+
+type Eval = (js: string) => unknown;
+
+const COUNT_FRAMES = `(() => {
+    const stage = global.stage;
+    if (globalThis.__headroomBench) stage.disconnect(globalThis.__headroomBench.id);
+    const counter = { frames: 0, id: 0 };
+    counter.id = stage.connect('after-paint', () => { counter.frames++; });
+    globalThis.__headroomBench = counter;
+    return true;
+})()`;
+const FRAMES_COUNTED = `(() => {
+    const counter = globalThis.__headroomBench;
+    global.stage.disconnect(counter.id);
+    globalThis.__headroomBench = null;
+    return counter.frames;
+})()`;
+
+/** CPU per second of gnome-shell over `seconds`; the shell is called only before and after. */
+async function window(pid: number, seconds: number, evaluate: Eval): Promise<ShellWindow> {
+    let counting = true;
+    try {
+        evaluate(COUNT_FRAMES);
+    } catch {
+        counting = false;
+    }
+    const a = cpuOf(pid);
+    const t0 = process.hrtime.bigint();
+    await sleep(seconds * 1000);
+    const b = cpuOf(pid);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const frames = counting ? evaluate(FRAMES_COUNTED) : null;
+    const round = (x: number) => Math.round(x * 100) / 100;
+    return {
+        processMsPerSec: round(((b.processTicks - a.processTicks) * 10) / wall),
+        mainMsPerSec: round((b.mainNs - a.mainNs) / 1e6 / wall),
+        framesPerSec: typeof frames === 'number' ? round(frames / wall) : null,
+        seconds: round(wall),
+    };
+}
+
+/**
+ * Runs the three windows. `smoke`: only if the rootfs is ready or cached (no cold build), `windowSec` as
+ * given. Returns why it did not run instead of throwing for the expected reasons (not root, no rootfs).
+ */
+export async function benchShell(opts: { windowSec: number; smoke: boolean; zip: string; log: (s: string) => void }): Promise<ShellOutcome> {
+    if (process.getuid?.() !== 0)
+        return { ok: false, reason: 'needs root (mount and PID namespaces, chroot): run `sudo make bench`' };
+    if (!existsSync(opts.zip))
+        return { ok: false, reason: `${opts.zip} missing (make pack)` };
+    const work = process.env.HEADROOM_BENCH_E2E_WORK ?? '/var/tmp/headroom-bench';
+    process.env.HEADROOM_E2E_WORK = work;
+    // A session of its own (state folder and home), so that two runs (make bench, and the smoke run in
+    // someone's make test) never stop each other's shell.
+    process.env.HEADROOM_E2E_SESSION = `bench-${process.pid}`;
+    const suite = process.env.HEADROOM_E2E_SUITE ?? 'trixie';
+    if (opts.smoke) {
+        const cache = process.env.HEADROOM_E2E_CACHE ?? '/var/cache/headroom-e2e';
+        const cached = existsSync(cache) && readdirSync(cache).some(f => f.startsWith(`${suite}-`) && f.endsWith('.tar.zst'));
+        if (!cached && !existsSync(join(work, suite, 'usr', 'bin', 'gnome-shell')))
+            return { ok: false, reason: 'no e2e rootfs built or cached yet (make test-e2e or make bench builds it)' };
+    }
+    opts.log(`rootfs in ${work} (test/e2e/rootfs.sh: no-op when current, restore from cache, or a cold build)`);
+    const built = spawnSync('bash', [join(REPO, 'test', 'e2e', 'rootfs.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (built.status !== 0)
+        return { ok: false, reason: `rootfs.sh failed: ${built.stderr.trim().split('\n').slice(-5).join(' | ')}` };
+
+    // Loaded after HEADROOM_E2E_WORK is set: lib.ts reads it through shell.sh.
+    const { GnomeShellSession, HEADROOM_UUID } = await import('../test/e2e/lib.js');
+    const shell = new GnomeShellSession();
+    const seed = shell.hostPath('seed');
+    rmSync(seed, { recursive: true, force: true });
+    cpSync(SEED, seed, { recursive: true });
+    // A calm desktop: the seed's app.slice is at 62 % (amber), which keeps the inventory scanning.
+    for (const slice of ['app.slice', 'session.slice', 'background.slice', 'user.slice'])
+        writeFileSync(join(seed, MANAGER, slice, 'memory.pressure'), CALM_PSI);
+    spawnSync('chmod', ['-R', 'a+rX', seed]);
+    const inside = shell.sessionPath('seed');
+
+    // Headroom installed but not enabled at start: the disabled window comes first, after the shell's own
+    // start-up work has settled (it runs for some seconds after "started", Headroom or not).
+    const t0 = Date.now();
+    shell.start({
+        install: [opts.zip],
+        settings: `[org/gnome/shell/extensions/headroom]\ncgroup-root='${inside}'\nproc-root='${inside}/proc'\n`,
+    });
+    try {
+        const startSec = (Date.now() - t0) / 1000;
+        const version = shell.execOk(['gnome-shell', '--version']).trim();
+        const stateDir = shell.paths.stateDir;
+        const unshare = Number(readFileSync(join(stateDir, 'unshare.pid'), 'utf8').trim());
+        const pid = Number(readFileSync(`/proc/${unshare}/task/${unshare}/children`, 'utf8').trim().split(/\s+/)[0]);
+        if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('gnome-shell'))
+            throw new Error(`pid ${pid} is not gnome-shell`);
+        const settle = opts.smoke ? { start: 500, enable: 500, open: 300 } : { start: 10_000, enable: 10_000, open: 3000 };
+        const evaluate: Eval = js => shell.eval(js);
+        const uuid = JSON.stringify(HEADROOM_UUID);
+
+        await sleep(settle.start);
+        opts.log(`window 1/3: disabled (${opts.windowSec} s)`);
+        const disabled = await window(pid, opts.windowSec, evaluate);
+
+        shell.setExtensionEnabled(HEADROOM_UUID, true);
+        await shell.waitForExtensionActive(HEADROOM_UUID, 20_000);
+        // Headroom's own start (first scan, oomd discovery, the journal) is left out: it happens once.
+        await sleep(settle.enable);
+        opts.log(`window 2/3: enabled, menu closed (${opts.windowSec} s)`);
+        const closed = await window(pid, opts.windowSec, evaluate);
+
+        const isOpen = shell.eval<boolean>(`(() => { const b = Main.panel.statusArea[${uuid}]; b.menu.open(); return b.menu.isOpen; })()`);
+        if (!isOpen)
+            throw new Error('the menu did not open');
+        await sleep(settle.open);
+        opts.log(`window 3/3: enabled, menu open (${opts.windowSec} s)`);
+        const open = await window(pid, opts.windowSec, evaluate);
+        const stillOpen = shell.eval<boolean>(`Main.panel.statusArea[${uuid}].menu.isOpen`);
+        if (!stillOpen)
+            throw new Error('the menu closed during the window');
+        shell.eval(`Main.panel.statusArea[${uuid}].menu.close()`);
+        return {
+            ok: true,
+            value: { gnomeShell: version, windowSec: opts.windowSec, closed, disabled, open, startSec, settleSec: settle.start / 1000, enableSettleSec: settle.enable / 1000 },
+        };
+    } finally {
+        shell.stop();
+        removeState(shell.paths.stateDir);
+    }
+}
+
+/** The session's state folder (log, share, home), once nothing is mounted below it. */
+function removeState(dir: string): void {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    if (!mounts.split('\n').some(line => line.split(' ')[4]?.startsWith(`${dir}/`)))
+        rmSync(dir, { recursive: true, force: true });
+}
