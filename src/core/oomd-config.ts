@@ -91,11 +91,20 @@ export const OOMD_CONF_DIRS: readonly string[] = Object.freeze([
 ]);
 
 /** Candidates for the main file; oomd reads the first that exists. */
-export const OOMD_CONF_PATHS: readonly string[] = Object.freeze(OOMD_CONF_DIRS.map(d => `${d}/oomd.conf`));
+export const OOMD_CONF_PATHS: readonly string[] = Object.freeze([
+    '/etc/systemd/oomd.conf',
+    '/run/systemd/oomd.conf',
+    '/usr/local/lib/systemd/oomd.conf',
+    '/usr/lib/systemd/oomd.conf',
+]);
 
 /** Drop-in directories, highest priority first; oomd reads their `*.conf` files. */
-export const OOMD_CONF_DROPIN_DIRS: readonly string[] =
-    Object.freeze(OOMD_CONF_DIRS.map(d => `${d}/oomd.conf.d`));
+export const OOMD_CONF_DROPIN_DIRS: readonly string[] = Object.freeze([
+    '/etc/systemd/oomd.conf.d',
+    '/run/systemd/oomd.conf.d',
+    '/usr/local/lib/systemd/oomd.conf.d',
+    '/usr/lib/systemd/oomd.conf.d',
+]);
 
 /** Longest line systemd's config reader accepts (LONG_LINE_MAX). */
 const LONG_LINE_MAX = 1024 * 1024;

@@ -220,28 +220,28 @@ export async function readFdText(fd: number, maxBytes: number, cancellable: Gio.
 
 // ---- values out of variants --------------------------------------------------------------------------
 
-const TYPE_S = new GLib.VariantType('s');
-const TYPE_O = new GLib.VariantType('o');
-const TYPE_U = new GLib.VariantType('u');
-const TYPE_T = new GLib.VariantType('t');
+/** A variant's type by its type string: no GLib.VariantType objects made at import time. */
+function isOfType(v: GLib.Variant | null | undefined, type: string): v is GLib.Variant {
+    return v?.get_type_string() === type;
+}
 
 /** The string in `v` (type s or o), or null. */
 export function stringOf(v: GLib.Variant | null): string | null {
-    if (!v || !(v.is_of_type(TYPE_S) || v.is_of_type(TYPE_O)))
+    if (!isOfType(v, 's') && !isOfType(v, 'o'))
         return null;
     return v.get_string()[0];
 }
 
 /** One member of an a{sv} dictionary with the given type, or null (absent or of another type). */
 export function lookup(dict: GLib.Variant, key: string, type: 's' | 'u' | 't'): GLib.Variant | null {
-    const expected = type === 's' ? TYPE_S : type === 'u' ? TYPE_U : TYPE_T;
-    // lookup_value returns null (typed as Variant) when the key is missing or of another type.
-    return (dict.lookup_value(key, expected) as GLib.Variant | null) ?? null;
+    // lookup_value(key, null) returns the value whatever its type; null (typed as Variant) when absent.
+    const value = dict.lookup_value(key, null) as GLib.Variant | null;
+    return isOfType(value, type) ? value : null;
 }
 
 /** A `u` as a number, or null. */
 export function uint32Of(v: GLib.Variant | null): number | null {
-    return v?.is_of_type(TYPE_U) ? v.get_uint32() : null;
+    return isOfType(v, 'u') ? v.get_uint32() : null;
 }
 
 /**
@@ -249,7 +249,7 @@ export function uint32Of(v: GLib.Variant | null): number | null {
  * without GJS's precision warning.
  */
 export function uint64Of(v: GLib.Variant | null): bigint | null {
-    if (!v?.is_of_type(TYPE_T))
+    if (!isOfType(v, 't'))
         return null;
     const text = v.print(false);
     return /^\d{1,20}$/.test(text) ? BigInt(text) : null;
