@@ -61,8 +61,40 @@ describe('Headroom menu: apps and containers in GNOME Shell (e2e)', function () 
         assert.equal(open, true, 'menu open after a click on the panel button');
     };
 
+    /**
+     * Scrolls the menu's app and container lists until the row named `name` is in view, as a user
+     * would with the wheel (the lists scroll when the menu is taller than the screen: on GNOME 51's
+     * 1280×800 session the lower rows start out of view).
+     */
+    const scrollTo = (name: string): void => {
+        shell.eval(`(async () => {
+            const { ensureActorVisibleInScrollView } = await import('resource:///org/gnome/shell/misc/animationUtils.js');
+            const b = Main.panel.statusArea[${uuid}];
+            const find = a => {
+                if (a instanceof St.Label && a.text === ${JSON.stringify(name)})
+                    return a;
+                for (const c of a.get_children()) {
+                    const f = find(c);
+                    if (f)
+                        return f;
+                }
+                return null;
+            };
+            const label = find(b.menu.box);
+            let view = label;
+            while (view && !(view instanceof St.ScrollView))
+                view = view.get_parent();
+            if (view)
+                ensureActorVisibleInScrollView(view, label.get_parent());
+            await sleep(150);
+            return true;
+        })()`);
+    };
+
     /** A real pointer click on a row's button, which must be reactive and on screen. */
-    const clickButton = (s: MenuState, title: string, name: string, label: string): MenuButton => {
+    const clickButton = (_before: MenuState, title: string, name: string, label: string): MenuButton => {
+        scrollTo(name);
+        const s = menu();
         const b = rowOf(s, title, name)?.buttons.find(x => x.label === label);
         assert.ok(b, `${label} button on the ${name} row`);
         assert.ok(b.reactive, `${label} on ${name} is clickable`);
