@@ -31,6 +31,7 @@ import { calcLoad, formatLeadTimeTable, leadTimeTable, showAvg } from '../../src
 import { listChildren, readText } from '../../src/sys/files.js';
 import { PressureSampler } from '../../src/sys/sampler.js';
 import { InventoryService, type InventoryScan } from '../../src/sys/inventory.js';
+import { Semaphore } from '../../src/core/semaphore.js';
 
 const MANAGER = '/user.slice/user-1000.slice/user@1000.service';
 const POLICY: OomdPolicy = { limitPercent: 80, durationSec: 20 };
@@ -129,32 +130,6 @@ function summary(costs: readonly Cost[], baseline: readonly Cost[]) {
         userShare: user + sys > 0 ? round(user / (user + sys), 2) : null,
         userSysTicks: [user, sys],
     };
-}
-
-/** Runs `task`s with at most `size` at a time (the scanner's bound, used for the peers' walk too). */
-class Semaphore {
-    private _free: number;
-    private readonly _waiting: (() => void)[] = [];
-
-    constructor(size: number) {
-        this._free = size;
-    }
-
-    async run<T>(task: () => Promise<T>): Promise<T> {
-        if (this._free > 0)
-            this._free--;
-        else
-            await new Promise<void>(resolve => this._waiting.push(resolve));
-        try {
-            return await task();
-        } finally {
-            const next = this._waiting.shift();
-            if (next)
-                next();
-            else
-                this._free++;
-        }
-    }
 }
 
 // ---- the two approaches to "who holds the memory" --------------------------------------------------

@@ -7,6 +7,7 @@ import type Gio from 'gi://Gio';
 
 import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
 import { parseKeyValues } from '../core/keyvalue.js';
+import { Semaphore } from '../core/semaphore.js';
 import { isDirectory, listChildren, readText } from './files.js';
 
 export interface ScanOptions {
@@ -151,30 +152,4 @@ async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
     const names = await Promise.all(pids.map(pid => readText(`${opts.procRoot}/${pid}/comm`, opts.cancellable)));
     // A process that exited between the two reads is simply not counted.
     return [...new Set(names.flatMap(n => (n.ok ? [n.value.trim()] : [])))];
-}
-
-/** Bounds how many directory walks or reads run at once, so a large tree does not flood GIO's pool. */
-class Semaphore {
-    private _free: number;
-    private readonly _waiting: (() => void)[] = [];
-
-    constructor(size: number) {
-        this._free = size;
-    }
-
-    async run<T>(task: () => Promise<T>): Promise<T> {
-        if (this._free > 0)
-            this._free--;
-        else
-            await new Promise<void>(resolve => this._waiting.push(resolve));
-        try {
-            return await task();
-        } finally {
-            const next = this._waiting.shift();
-            if (next)
-                next();
-            else
-                this._free++;
-        }
-    }
 }
