@@ -89,31 +89,40 @@ async function window(pid: number, seconds: number, evaluate: Eval): Promise<She
     };
 }
 
+export type RootfsOutcome = { ok: true; root: string } | { ok: false; reason: string };
+
 /**
- * Runs the three windows. `smoke`: only if the rootfs is ready or cached (no cold build), `windowSec` as
- * given. Returns why it did not run instead of throwing for the expected reasons (not root, no rootfs).
+ * The e2e rootfs in the benchmarks' own work folder (HEADROOM_BENCH_E2E_WORK, default
+ * /var/tmp/headroom-bench), built or restored by test/e2e/rootfs.sh (a no-op when current). `smoke`: only
+ * if it is there or cached (no cold build). Needs root.
  */
-export async function benchShell(opts: { windowSec: number; smoke: boolean; zip: string; log: (s: string) => void }): Promise<ShellOutcome> {
+export function prepareRootfs(opts: { smoke: boolean; log: (s: string) => void }): RootfsOutcome {
     if (process.getuid?.() !== 0)
         return { ok: false, reason: 'needs root (mount and PID namespaces, chroot): run `sudo make bench`' };
-    if (!existsSync(opts.zip))
-        return { ok: false, reason: `${opts.zip} missing (make pack)` };
     const work = process.env.HEADROOM_BENCH_E2E_WORK ?? '/var/tmp/headroom-bench';
     process.env.HEADROOM_E2E_WORK = work;
-    // A session of its own (state folder and home), so that two runs (make bench, and the smoke run in
-    // someone's make test) never stop each other's shell.
-    process.env.HEADROOM_E2E_SESSION = `bench-${process.pid}`;
     const suite = process.env.HEADROOM_E2E_SUITE ?? 'trixie';
+    const root = join(work, suite);
     if (opts.smoke) {
         const cache = process.env.HEADROOM_E2E_CACHE ?? '/var/cache/headroom-e2e';
         const cached = existsSync(cache) && readdirSync(cache).some(f => f.startsWith(`${suite}-`) && f.endsWith('.tar.zst'));
-        if (!cached && !existsSync(join(work, suite, 'usr', 'bin', 'gnome-shell')))
+        if (!cached && !existsSync(join(root, 'usr', 'bin', 'gnome-shell')))
             return { ok: false, reason: 'no e2e rootfs built or cached yet (make test-e2e or make bench builds it)' };
     }
     opts.log(`rootfs in ${work} (test/e2e/rootfs.sh: no-op when current, restore from cache, or a cold build)`);
     const built = spawnSync('bash', [join(REPO, 'test', 'e2e', 'rootfs.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (built.status !== 0)
         return { ok: false, reason: `rootfs.sh failed: ${built.stderr.trim().split('\n').slice(-5).join(' | ')}` };
+    return { ok: true, root };
+}
+
+/** Runs the three windows in a session of its own on a rootfs from prepareRootfs(). */
+export async function benchShell(opts: { windowSec: number; smoke: boolean; zip: string; log: (s: string) => void }): Promise<ShellOutcome> {
+    if (!existsSync(opts.zip))
+        return { ok: false, reason: `${opts.zip} missing (make pack)` };
+    // A session of its own (state folder and home), so that two runs (make bench, and the smoke run in
+    // someone's make test) never stop each other's shell.
+    process.env.HEADROOM_E2E_SESSION = `bench-${process.pid}`;
 
     // Loaded after HEADROOM_E2E_WORK is set: lib.ts reads it through shell.sh.
     const { GnomeShellSession, HEADROOM_UUID } = await import('../test/e2e/lib.js');
