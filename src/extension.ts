@@ -14,7 +14,7 @@ import { EpisodeTracker, type EpisodeOutput, type EpisodeSettings } from './core
 import { PressureHistory } from './core/history.js';
 import { sliceName } from './core/format.js';
 import { _, setTranslator } from './core/i18n.js';
-import { buildInventory, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
+import { buildInventory, detailPaths, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
 import { summarizeKills } from './core/journal.js';
 import type { OomdPolicy } from './core/oomd.js';
 import { fail, ok, type Result } from './core/result.js';
@@ -289,6 +289,17 @@ export default class HeadroomExtension extends Extension {
                 procRoot: settings.get_string('proc-root'),
                 managerPath,
                 podman: () => settings.get_string('podman-command'),
+                // memory.stat: every candidate's while oomd may act (its rule ranks by pgscan), the
+                // shown rows' while the menu is open, none while nobody looks.
+                statFor: entries => {
+                    if (pressing())
+                        return 'all';
+                    if (!menuOpen)
+                        return new Set<string>();
+                    return detailPaths(entries, managerPath, {
+                        topN: settings.get_int('list-count'), transcoders: [], containerNames: new Map(),
+                    });
+                },
                 activeIntervalSec: () => settings.get_int('scan-interval-active-seconds'),
                 idleIntervalSec: () => settings.get_int('scan-interval-idle-seconds'),
                 onScan: scan => {

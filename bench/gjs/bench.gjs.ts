@@ -22,7 +22,7 @@ import System from 'system';
 
 import type { CgroupEntry } from '../../src/core/cgroup-entry.js';
 import { PressureEngine, type CgroupReading, type Sample } from '../../src/core/engine.js';
-import { buildInventory } from '../../src/core/inventory.js';
+import { buildInventory, detailPaths } from '../../src/core/inventory.js';
 import { parseKeyValues } from '../../src/core/keyvalue.js';
 import { DEFAULT_LEVEL_SETTINGS } from '../../src/core/level.js';
 import type { OomdPolicy } from '../../src/core/oomd.js';
@@ -140,6 +140,8 @@ function summary(costs: readonly Cost[], baseline: readonly Cost[]) {
  * otherwise). While active, buildInventory runs on each scan, as the extension's onScan does before
  * drawing rows. Podman is not installed here (its one failed spawn happens during the warm-up).
  */
+const INVENTORY_OPTIONS = { topN: 5, transcoders: ['ffmpeg'], containerNames: new Map<string, string>() };
+
 class HeadroomInventory {
     private readonly _service: InventoryService;
     private _done: (() => void) | null = null;
@@ -147,17 +149,23 @@ class HeadroomInventory {
     entries: CgroupEntry[] = [];
     apps = 0;
 
-    constructor(o: Options, private readonly _active: boolean) {
+    /**
+     * `menu`: the menu is open, pressure low (memory.stat of the shown rows); `pressing`: pressure is up
+     * (every candidate's memory.stat, for oomd's rule); `idle`: nobody looks (sizes only).
+     */
+    constructor(o: Options, private readonly _mode: 'menu' | 'pressing' | 'idle') {
+        const options = INVENTORY_OPTIONS;
         this._service = new InventoryService({
             root: o.cgroupRoot, procRoot: o.procRoot, managerPath: MANAGER, podman: () => 'headroom-bench-no-podman',
+            statFor: entries => (_mode === 'pressing' ? 'all' : _mode === 'menu' ? detailPaths(entries, MANAGER, options) : new Set()),
             activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
             onScan: (scan: InventoryScan) => {
                 // The service shows the last scan again when podman's names arrive: not a new scan.
                 const fresh = scan.time !== this._lastTime;
                 this._lastTime = scan.time;
                 this.entries = scan.entries;
-                if (this._active) {
-                    const inv = buildInventory(scan.entries, MANAGER, { topN: 5, transcoders: ['ffmpeg'], containerNames: new Map() });
+                if (this._mode !== 'idle') {
+                    const inv = buildInventory(scan.entries, MANAGER, options);
                     this.apps = inv.apps.length + inv.moreApps;
                 }
                 if (fresh)
@@ -171,7 +179,7 @@ class HeadroomInventory {
     start(): Promise<void> {
         return new Promise(resolve => {
             this._done = resolve;
-            if (this._active)
+            if (this._mode !== 'idle')
                 this._service.active = true; // scans at once
             else
                 this._service.start();
@@ -281,7 +289,7 @@ async function benchTick(o: Options) {
     let done: (() => void) | null = null;
     const levels = new Map<string, number>();
     const sampler = new PressureSampler({
-        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000,
+        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000, keepFilesOpen: true,
         onSample: (sample, reason) => {
             const snapshot = engine.update(sample, reason);
             levels.set(snapshot.level, (levels.get(snapshot.level) ?? 0) + 1);
@@ -295,7 +303,10 @@ async function benchTick(o: Options) {
     });
     const pressureFile = `${o.cgroupRoot}${o.slices[0] ?? ''}/memory.pressure`;
     const trace = psiTrace();
-    const nextPressure = () => GLib.file_set_contents(pressureFile, psiFile(trace.next().value as { avg10: number; total: number }));
+    // Rewritten in place, as the kernel's files are (never replaced): the sampler keeps them open, as it
+    // does on a real cgroup2 file system (this tree is on tmpfs, so it is told to).
+    const nextPressure = () => GLib.file_set_contents_full(pressureFile, psiFile(trace.next().value as { avg10: number; total: number }),
+        GLib.FileSetContentsFlags.NONE, 0o644);
     const pressureOnly = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     const syncEngine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     const syncFiles: SliceFile[] = ['memory.pressure', 'memory.stat'];
@@ -334,64 +345,6 @@ async function benchTick(o: Options) {
 
 // ---- 2. inventory scan vs. the peers' walk ----------------------------------------------------------
 
-// What-ifs for the scan (not Headroom's code): the tree's shape kept from the previous scan (file monitors
-// say when a folder changes; only that folder is listed again), memory.current read for every cgroup and
-// memory.stat only for the ten largest; the reads async (Gio) or sync in idle chunks of 32 cgroups.
-async function whatIfKnownShape(o: Options, previous: readonly CgroupEntry[], sync: boolean): Promise<{ longestChunkMs: number }> {
-    const entries = previous.map(e => ({ ...e }));
-    let longest = 0;
-    const readSync = (file: string): string | null => {
-        try {
-            return decoder.decode(GLib.file_get_contents(file)[1]);
-        } catch {
-            return null;
-        }
-    };
-    const apply = (e: CgroupEntry, current: string | null) => {
-        e.memoryCurrent = current !== null && /^\d+\s*$/.test(current) ? Number(current) : null;
-    };
-    const applyStat = (e: CgroupEntry, stat: string | null) => {
-        const parsed = stat === null ? null : parseKeyValues(stat);
-        e.anon = parsed?.ok ? parsed.value.get('anon') ?? null : null;
-        e.file = parsed?.ok ? parsed.value.get('file') ?? null : null;
-    };
-    const largest = () => [...entries].filter(e => e.leaf).sort((a, b) => (b.memoryCurrent ?? 0) - (a.memoryCurrent ?? 0)).slice(0, 10);
-    if (sync) {
-        for (let i = 0; i < entries.length; i += 32) {
-            await new Promise<void>(resolve => GLib.idle_add(GLib.PRIORITY_LOW, () => {
-                const t = now();
-                for (const e of entries.slice(i, i + 32))
-                    apply(e, readSync(`${o.cgroupRoot}${e.path}/memory.current`));
-                longest = Math.max(longest, now() - t);
-                resolve();
-                return GLib.SOURCE_REMOVE;
-            }));
-        }
-        await new Promise<void>(resolve => GLib.idle_add(GLib.PRIORITY_LOW, () => {
-            const t = now();
-            for (const e of largest())
-                applyStat(e, readSync(`${o.cgroupRoot}${e.path}/memory.stat`));
-            longest = Math.max(longest, now() - t);
-            resolve();
-            return GLib.SOURCE_REMOVE;
-        }));
-    } else {
-        const limit = new Semaphore(16);
-        await Promise.all(entries.map(e => limit.run(async () => {
-            const r = await readText(`${o.cgroupRoot}${e.path}/memory.current`, null);
-            apply(e, r.ok ? r.value : null);
-        })));
-        await Promise.all(largest().map(e => limit.run(async () => {
-            const r = await readText(`${o.cgroupRoot}${e.path}/memory.stat`, null);
-            applyStat(e, r.ok ? r.value : null);
-        })));
-    }
-    const t = now();
-    buildInventory(entries, MANAGER, { topN: 5, transcoders: ['ffmpeg'], containerNames: new Map() });
-    longest = Math.max(longest, now() - t);
-    return { longestChunkMs: round(longest / 1000, 2) };
-}
-
 async function benchScan(o: Options) {
     const runs = {
         headroom: [] as Cost[],
@@ -401,16 +354,16 @@ async function benchScan(o: Options) {
         smaps: [] as Cost[],
         empty: [] as Cost[],
         build: [] as Cost[],
-        shapeAsync: [] as Cost[],
-        shapeSync: [] as Cost[],
+        pressing: [] as Cost[],
     };
     let status = { processes: 0, apps: 0 };
     let smaps = { processes: 0, apps: 0 };
-    let syncChunk = 0;
-    const inventory = new HeadroomInventory(o, true);
+    const inventory = new HeadroomInventory(o, 'menu');
     await inventory.start();
-    const idle = new HeadroomInventory(o, false);
+    const idle = new HeadroomInventory(o, 'idle');
     await idle.start();
+    const pressing = new HeadroomInventory(o, 'pressing');
+    await pressing.start();
     const entries = inventory.entries;
     const inventoryOf = () => buildInventory(entries, MANAGER, { topN: 5, transcoders: ['ffmpeg'], containerNames: new Map() });
     const coldBuild = await measure(() => Promise.resolve(inventoryOf()));
@@ -418,19 +371,20 @@ async function benchScan(o: Options) {
     for (let i = 0; i < o.warmup; i++) {
         await inventory.scan();
         await idle.scan();
+        await pressing.scan();
         await peersWalk(o, 'status');
-        await whatIfKnownShape(o, entries, false);
-        await whatIfKnownShape(o, entries, true);
     }
     for (let i = 0; i < o.scans; i++) {
         System.gc();
         runs.headroom.push(await measure(() => inventory.scan()));
         System.gc();
         runs.idle.push(await measure(() => idle.scan()));
+        System.gc();
+        runs.pressing.push(await measure(() => pressing.scan()));
         // The first scan of a fresh service and the smaps_rollup walk, in three rounds at most (time).
         if (i < 3) {
             System.gc();
-            const fresh = new HeadroomInventory(o, true);
+            const fresh = new HeadroomInventory(o, 'menu');
             runs.first.push(await measure(() => fresh.start()));
             fresh.stop();
         }
@@ -443,15 +397,10 @@ async function benchScan(o: Options) {
         runs.empty.push(await measure(() => Promise.resolve()));
         System.gc();
         runs.build.push(await measure(() => Promise.resolve(inventoryOf())));
-        System.gc();
-        runs.shapeAsync.push(await measure(() => whatIfKnownShape(o, entries, false)));
-        System.gc();
-        runs.shapeSync.push(await measure(async () => {
-            syncChunk = Math.max(syncChunk, (await whatIfKnownShape(o, entries, true)).longestChunkMs);
-        }));
     }
     inventory.stop();
     idle.stop();
+    pressing.stop();
     const h = summary(runs.headroom, runs.empty);
     const s = summary(runs.status, runs.empty);
     const p = summary(runs.smaps, runs.empty);
@@ -459,6 +408,7 @@ async function benchScan(o: Options) {
         warmup: o.warmup,
         headroom: { ...h, cgroups: inventory.entries.length, apps: inventory.apps },
         idleScan: summary(runs.idle, runs.empty),
+        pressingScan: summary(runs.pressing, runs.empty),
         firstScan: summary(runs.first, runs.empty),
         peersStatus: { ...s, ...status },
         peersSmaps: { ...p, ...smaps },
@@ -467,10 +417,6 @@ async function benchScan(o: Options) {
         wallRatioStatus: round(s.wallMedianMs / h.wallMedianMs, 1),
         wallRatioSmaps: round(p.wallMedianMs / h.wallMedianMs, 1),
         buildInventory: { coldMs: round((coldBuild.cpuUs - median(runs.empty.map(c => c.cpuUs))) / 1000, 2), ...summary(runs.build, runs.empty) },
-        whatIf: {
-            knownShapeAsync: summary(runs.shapeAsync, runs.empty),
-            knownShapeSyncChunks: { ...summary(runs.shapeSync, runs.empty), longestChunkMs: syncChunk },
-        },
     };
 }
 
@@ -538,7 +484,7 @@ async function benchBlock(o: Options) {
     const ticking = () => {
         const engine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
         const sampler = new PressureSampler({
-            root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 1000,
+            root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 1000, keepFilesOpen: true,
             onSample: (sample, reason) => engine.update(sample, reason),
         });
         sampler.start();
@@ -554,7 +500,7 @@ async function benchBlock(o: Options) {
         sampler.stop();
         return rounds;
     };
-    const inventory = new HeadroomInventory(o, true);
+    const inventory = new HeadroomInventory(o, 'menu');
     await inventory.start();
     await peersWalk(o, 'status');
     const result = {
@@ -655,7 +601,7 @@ async function benchSamplerMemory(o: Options) {
     const engine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     let done: (() => void) | null = null;
     const sampler = new PressureSampler({
-        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000,
+        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000, keepFilesOpen: true,
         onSample: (sample, reason) => {
             engine.update(sample, reason);
             done?.();

@@ -90,12 +90,8 @@ export function formatMemory(memory: number | null): string {
 
 export function buildInventory(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Inventory {
     const tree = new Tree(entries, managerPath.replace(/\/+$/, ''));
-    const topN = Number.isFinite(opts.topN) ? Math.max(0, Math.floor(opts.topN)) : 0;
-
-    const apps = tree.appKeys().map(key => tree.appRow(key)).sort(byMemoryThenName);
-    const containers = tree.containerIds()
-        .map(id => tree.containerRow(id, opts))
-        .sort(byMemoryThenName);
+    const topN = shownCount(opts.topN);
+    const { apps, containers } = rankRows(tree, opts);
 
     return {
         apps: apps.slice(0, topN),
@@ -105,6 +101,34 @@ export function buildInventory(entries: readonly CgroupEntry[], managerPath: str
         session: tree.groupTotals('session'),
         background: tree.groupTotals('background'),
         total: tree.totals(''),
+    };
+}
+
+/**
+ * The cgroups whose memory.stat the shown rows need for their "in use · cache" split: every scanned
+ * cgroup of the top N apps and containers, and everything below them (what other rows hold inside
+ * them is taken out by value). Ranking needs only memory.current, so the scanner can ask this before
+ * it reads any memory.stat. Paths below the cgroup root, as in the entries.
+ */
+export function detailPaths(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Set<string> {
+    const tree = new Tree(entries, managerPath.replace(/\/+$/, ''));
+    const topN = shownCount(opts.topN);
+    const { apps, containers } = rankRows(tree, opts);
+    const keys = [
+        ...apps.slice(0, topN).map(a => `app:${a.appId}`),
+        ...containers.slice(0, topN).map(c => `container:${c.id}`),
+    ];
+    return new Set(keys.flatMap(key => tree.subtreesOf(key)));
+}
+
+function shownCount(topN: number): number {
+    return Number.isFinite(topN) ? Math.max(0, Math.floor(topN)) : 0;
+}
+
+function rankRows(tree: Tree, opts: InventoryOptions): { apps: AppRow[]; containers: ContainerRow[] } {
+    return {
+        apps: tree.appKeys().map(key => tree.appRow(key)).sort(byMemoryThenName),
+        containers: tree.containerIds().map(id => tree.containerRow(id, opts)).sort(byMemoryThenName),
     };
 }
 
@@ -222,6 +246,19 @@ class Tree {
 
     containerIds(): string[] {
         return [...new Set(this._containerUnits.values())];
+    }
+
+    /** The absolute paths of a group's top-most cgroups and of every scanned cgroup below them. */
+    subtreesOf(key: string): string[] {
+        const out: string[] = [];
+        const visit = (rel: string) => {
+            out.push(this._absolute(rel));
+            for (const child of this._children.get(rel) ?? [])
+                visit(child);
+        };
+        for (const top of this._topMost(key))
+            visit(top);
+        return out;
     }
 
     /** Members of a group with no ancestor in the same group. */

@@ -10,12 +10,12 @@ const decoder = new TextDecoder('utf-8');
 
 /** kernfs (cgroupfs, procfs) hands out at most a page per read; a shorter read means the end. */
 const PAGE = 4096;
-const CHUNK = 65536;
 
 /**
  * Reads a whole (small) file as text; a missing, unreadable or vanished file is a Failure, not a throw.
  * Cheaper on the main loop than load_contents_async for pseudo-files: an open and one read (two for a
- * file over a page), no read just to see the end, and a close nobody waits for.
+ * file over a page), no read just to see the end. The close is synchronous: close(2) of a file that is
+ * not being written never waits for a disk, and it saves the main loop a third completion per file.
  */
 export function readText(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
     const file = Gio.File.new_for_path(path);
@@ -28,30 +28,129 @@ export function readText(path: string, cancellable: Gio.Cancellable | null): Pro
                 resolve(fileFailure(path, error));
                 return;
             }
-            readAll(stream, [], path, cancellable, resolve);
+            readPages(stream, [], path, cancellable, text => {
+                closeStream(stream);
+                resolve(text);
+            });
         });
     });
 }
 
-function readAll(stream: Gio.FileInputStream, chunks: Uint8Array[], path: string, cancellable: Gio.Cancellable | null,
+function openStream(path: string, cancellable: Gio.Cancellable | null): Promise<Result<Gio.FileInputStream>> {
+    const file = Gio.File.new_for_path(path);
+    return new Promise(resolve => {
+        file.read_async(GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
+            try {
+                resolve(ok(file.read_finish(res)));
+            } catch (error) {
+                resolve(fileFailure(path, error));
+            }
+        });
+    });
+}
+
+function closeStream(stream: Gio.InputStream): void {
+    try {
+        stream.close(null);
+    } catch {
+        // Nothing was written, so nothing can be lost; the descriptor is released either way.
+    }
+}
+
+/** Reads from the stream's position to the end, a page at a time. */
+function readToEnd(stream: Gio.InputStream, path: string, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+    return new Promise(resolve => readPages(stream, [], path, cancellable, resolve));
+}
+
+function readPages(stream: Gio.InputStream, chunks: Uint8Array[], path: string, cancellable: Gio.Cancellable | null,
     resolve: (r: Result<string>) => void): void {
-    stream.read_bytes_async(CHUNK, GLib.PRIORITY_DEFAULT, cancellable, (_s, res) => {
+    stream.read_bytes_async(PAGE, GLib.PRIORITY_DEFAULT, cancellable, (_s, res) => {
         let data: Uint8Array;
         try {
             data = stream.read_bytes_finish(res).toArray();
         } catch (error) {
-            stream.close_async(GLib.PRIORITY_DEFAULT, null, null);
             resolve(fileFailure(path, error));
             return;
         }
         if (data.length > 0)
             chunks.push(data);
         if (data.length >= PAGE) {
-            readAll(stream, chunks, path, cancellable, resolve);
+            readPages(stream, chunks, path, cancellable, resolve);
             return;
         }
-        stream.close_async(GLib.PRIORITY_DEFAULT, null, null);
         resolve(ok(chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(concat(chunks))));
+    });
+}
+
+/**
+ * A cgroupfs file read again and again (a slice's memory.pressure every second): kept open and read
+ * from offset 0 each time, which the kernel answers with fresh contents, so a sample costs the main
+ * loop one completion per file instead of an open and a read. A failed read (the cgroup was removed:
+ * ENODEV) closes it and opens the path once more, in case a new cgroup of that name took its place.
+ *
+ * Only for kernfs: a regular file replaced by a rename (a fixture tree) would keep showing its old
+ * contents — the sampler keeps files open only when the root is a cgroup2 file system.
+ */
+export class PseudoFile {
+    private _stream: Gio.FileInputStream | null = null;
+    private _busy = false;
+
+    constructor(readonly path: string) {}
+
+    async read(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+        // Reads of one file are not expected to overlap (the sampler is serial); if they do, the second
+        // one does not disturb the first one's stream.
+        if (this._busy)
+            return readText(this.path, cancellable);
+        this._busy = true;
+        try {
+            if (this._stream !== null) {
+                const again = await this._reread(this._stream, cancellable);
+                if (again.ok || again.error.code === 'cancelled')
+                    return again;
+                this.close();
+            }
+            const opened = await openStream(this.path, cancellable);
+            if (!opened.ok)
+                return opened;
+            this._stream = opened.value;
+            const text = await readToEnd(opened.value, this.path, cancellable);
+            if (!text.ok)
+                this.close();
+            return text;
+        } finally {
+            this._busy = false;
+        }
+    }
+
+    private _reread(stream: Gio.FileInputStream, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+        try {
+            // lseek(2): moves the offset, reads nothing.
+            stream.seek(0, GLib.SeekType.SET, null);
+        } catch (error) {
+            return Promise.resolve(fileFailure(this.path, error));
+        }
+        return readToEnd(stream, this.path, cancellable);
+    }
+
+    close(): void {
+        if (this._stream !== null)
+            closeStream(this._stream);
+        this._stream = null;
+    }
+}
+
+/** The file system type GIO reports for a path ('cgroup2', 'tmpfs', …), or null when it cannot tell. */
+export function filesystemType(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
+    const file = Gio.File.new_for_path(path);
+    return new Promise(resolve => {
+        file.query_filesystem_info_async('filesystem::type', GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
+            try {
+                resolve(file.query_filesystem_info_finish(res).get_attribute_string('filesystem::type'));
+            } catch {
+                resolve(null);
+            }
+        });
     });
 }
 

@@ -12,7 +12,7 @@ import { Disposer } from '../core/disposer.js';
 import { SerialTask } from '../core/serial.js';
 import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
-import { readEntries, walkTree, type CgroupDir } from './scanner.js';
+import { CommandNames, readEntries, walkTree, type CgroupDir } from './scanner.js';
 import { watch } from './monitor.js';
 import { run } from './subprocess.js';
 
@@ -39,6 +39,11 @@ export interface InventoryOptions {
     procRoot: string;
     managerPath: string;
     podman: () => string;
+    /**
+     * Whose memory.stat to read, once memory.current of every cgroup is known: 'all' (oomd's candidates
+     * need pgscan while pressure is up), the cgroups behind the shown rows, or none.
+     */
+    statFor: (entries: readonly CgroupEntry[]) => 'all' | ReadonlySet<string>;
     /** Seconds between full scans while active / while idle. */
     activeIntervalSec: () => number;
     idleIntervalSec: () => number;
@@ -67,6 +72,7 @@ export class InventoryService {
     private _dirs: CgroupDir[] | null = null;
     private _problems: string[] = [];
     private _scansSinceWalk = 0;
+    private readonly _commandNames = new CommandNames();
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -129,12 +135,21 @@ export class InventoryService {
 
     private async _scan(): Promise<void> {
         const { root, procRoot, managerPath } = this._opts;
+        let complete = false;
         const opts = {
             root, procRoot, managerPath, cancellable: this._cancellable,
             wantDetails: (below: string) => CONTAINER_ID.test(below) || below.endsWith('/container'),
-            // Nobody looks and pressure is low: sizes are enough; the rest is read when it is shown.
-            full: this._active,
+            statFor: (entries: readonly CgroupEntry[]) => {
+                const wanted = this._opts.statFor(entries);
+                complete = wanted === 'all';
+                return wanted;
+            },
+            // What runs in a container matters only to the menu and the warning's actions.
+            commands: this._active,
+            commandNames: this._commandNames,
         };
+        if (this._active)
+            this._commandNames.nextScan();
         // The tree is listed again only when cgroups appeared or vanished (the directory monitors say
         // so), and now and then in case a monitor could not be set up; otherwise only files are read.
         if (this._dirs === null || this._scansSinceWalk >= REWALK_EVERY) {
@@ -154,13 +169,19 @@ export class InventoryService {
         }));
         // oomd compares pgscan with its look about a second earlier. A scan that follows the last one
         // closely (a monitor event) is compared with the older baseline, not with a nearly equal count.
+        // Only scans that read every memory.stat count: a missing count is not a count of 0.
         const now = GLib.get_monotonic_time() / 1e6;
-        if (now - this._pgscanAt >= MIN_PGSCAN_INTERVAL_SEC) {
+        if (!complete) {
+            this._baseline = new Map<string, number>();
+            this._pgscanAt = -Infinity;
+        } else if (now - this._pgscanAt >= MIN_PGSCAN_INTERVAL_SEC) {
             this._baseline = this._pgscan;
             this._pgscanAt = now;
         }
         const previousPgscan = this._baseline;
-        this._pgscan = new Map(result.entries.flatMap(e => (e.pgscan === null ? [] : [[e.path, e.pgscan] as const])));
+        this._pgscan = complete
+            ? new Map(result.entries.flatMap(e => (e.pgscan === null ? [] : [[e.path, e.pgscan] as const])))
+            : new Map<string, number>();
         this._rewatch(result.entries);
         this._last = {
             time: GLib.get_monotonic_time() / 1e6,

@@ -1,6 +1,6 @@
 // Samples the monitored cgroups once a second, the cadence of systemd-oomd: every slice's
 // memory.pressure and memory.stat, read asynchronously and together. PSI files emit no change events,
-// so they are polled; a file monitor on each slice's memory.events wakes an extra sample when the
+// so they are polled; on cgroupfs they stay open between samples and are read again from the start; a file monitor on each slice's memory.events wakes an extra sample when the
 // kernel reports high/max/oom_kill events, and one on the user manager's directory notices slices
 // that appear or go away.
 
@@ -13,7 +13,7 @@ import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
-import { readText } from './files.js';
+import { filesystemType, PseudoFile, readText } from './files.js';
 import { watch } from './monitor.js';
 
 /** While pressure is low, memory.stat is read every this many samples. */
@@ -31,6 +31,11 @@ export interface SamplerOptions {
     onSample: (sample: Sample, unreadableReason: string | null) => void;
     intervalMs?: number;
     onError?: (error: unknown) => void;
+    /**
+     * Keep memory.pressure and memory.stat open between samples (PseudoFile). Default: when the root is
+     * a cgroup2 file system, whose files the kernel writes anew for every read from offset 0.
+     */
+    keepFilesOpen?: boolean;
 }
 
 export class PressureSampler {
@@ -47,10 +52,14 @@ export class PressureSampler {
     hot = false;
     /** Slices whose memory.events was read and has not changed since. */
     private readonly _eventsRead = new Set<string>();
+    /** Files kept open between samples, by path; null until the root's file system is known. */
+    private _open: Map<string, PseudoFile> | null = null;
+    private _keepOpen = false;
 
     constructor(private readonly _opts: SamplerOptions) {
         this._disposer = new Disposer(_opts.onError);
         this._disposer.defer(() => this._cancellable.cancel());
+        this._disposer.defer(() => this._closeFiles([]));
     }
 
     start(): void {
@@ -75,6 +84,10 @@ export class PressureSampler {
 
     private async _discover(): Promise<void> {
         const { root, uid, cgroups } = this._opts;
+        if (this._open === null) {
+            this._keepOpen = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
+            this._open = new Map();
+        }
         if (cgroups && cgroups.length > 0) {
             this._paths = cgroups;
             this._reason = null;
@@ -85,6 +98,7 @@ export class PressureSampler {
             this._paths = found.ok ? found.value : [];
             this._reason = found.ok ? null : found.error.message;
         }
+        this._closeFiles(this._paths);
         this._rewatch();
     }
 
@@ -106,8 +120,8 @@ export class PressureSampler {
         const eventsChanged = !this._eventsRead.has(path);
         this._eventsRead.add(path);
         const [pressure, stat, events] = await Promise.all([
-            readText(`${dir}/memory.pressure`, this._cancellable),
-            readStat ? readText(`${dir}/memory.stat`, this._cancellable) : null,
+            this._readKept(`${dir}/memory.pressure`),
+            readStat ? this._readKept(`${dir}/memory.stat`) : null,
             eventsChanged ? readText(`${dir}/memory.events`, this._cancellable) : null,
         ]);
         if (stat) {
@@ -122,6 +136,31 @@ export class PressureSampler {
             pgscan: this._pgscan.get(path) ?? null,
             oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : undefined,
         };
+    }
+
+    /** Reads a file that is read every sample: kept open on cgroupfs, opened each time elsewhere. */
+    private _readKept(path: string): ReturnType<typeof readText> {
+        if (!this._keepOpen || this._open === null)
+            return readText(path, this._cancellable);
+        let file = this._open.get(path);
+        if (!file) {
+            file = new PseudoFile(path);
+            this._open.set(path, file);
+        }
+        return file.read(this._cancellable);
+    }
+
+    /** Closes the kept files of cgroups no longer watched (all of them with an empty list). */
+    private _closeFiles(watched: readonly string[]): void {
+        if (this._open === null)
+            return;
+        const dirs = new Set(watched.map(path => `${this._opts.root}${path}`));
+        for (const [path, file] of this._open) {
+            if (!dirs.has(path.slice(0, path.lastIndexOf('/')))) {
+                file.close();
+                this._open.delete(path);
+            }
+        }
     }
 
     private _unwatch(): void {

@@ -1,7 +1,11 @@
-// The inventory scan: walks the user's manager subtree (user@UID.service) asynchronously and reads,
-// per cgroup, memory.current and memory.stat; for cgroups with children memory.oom.group; for
-// containers cgroup.events and the command names of their processes. Reads run on GIO's worker
-// threads, a bounded number of directories at a time; a vanished cgroup is simply left out.
+// The inventory scan: walks the user's manager subtree (user@UID.service) asynchronously, reading
+// memory.oom.group of the cgroups that have children as it goes; then reads, per scan, memory.current
+// of every cgroup, memory.stat of the cgroups asked for (those shown, or all of oomd's candidates while
+// pressure is up), and for containers cgroup.events and the command names of their processes. Reads
+// run on GIO's worker threads, a bounded number at a time; a vanished cgroup is simply left out.
+//
+// What a read costs is its completion on the main loop (~20–40 µs in GJS, whatever the file), so a scan
+// reads as few files as answer the question: one per cgroup while nobody looks at the details.
 
 import type Gio from 'gi://Gio';
 
@@ -19,13 +23,54 @@ export interface ScanOptions {
     /** Whether to read cgroup.events and process command names for a cgroup (containers). */
     wantDetails: (pathBelowManager: string) => boolean;
     cancellable: Gio.Cancellable | null;
-    /** Read memory.stat (anon, file, pgscan) too; false reads only memory.current (default true). */
-    full?: boolean;
+    /**
+     * Whose memory.stat (anon, file, pgscan) to read, decided once memory.current of every cgroup is
+     * known: 'all', or a set of paths (below root). Default 'all'.
+     */
+    statFor?: (entries: readonly CgroupEntry[]) => 'all' | ReadonlySet<string>;
+    /** Read the command names of the processes in containers (default true). */
+    commands?: boolean;
+    /** Names known from earlier scans (the inventory keeps one); without it every name is read. */
+    commandNames?: CommandNames;
 }
 
 const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
-const MAX_DIRS_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = 64;
 const MAX_PIDS_PER_CGROUP = 64;
+/** Scans after which a known process's name is read again (it changes only when the process execs). */
+const NAME_REREAD_SCANS = 10;
+
+/**
+ * Command names of processes by pid, kept between scans. A process gets its name when it execs, so a
+ * pid seen before is read again only every few scans (in case the name was read between a fork and
+ * the exec that follows it); a new pid is read at once, and pids that are gone are forgotten.
+ */
+export class CommandNames {
+    private readonly _names = new Map<string, { name: string | null; readAt: number; seenAt: number }>();
+    private _scan = 0;
+
+    /** Starts a scan; forgets the pids the previous scan did not see. */
+    nextScan(): void {
+        for (const [pid, known] of this._names) {
+            if (known.seenAt < this._scan)
+                this._names.delete(pid);
+        }
+        this._scan++;
+    }
+
+    /** The name to use for `pid`, or undefined when it must be read. */
+    lookup(pid: string): string | null | undefined {
+        const known = this._names.get(pid);
+        if (!known || this._scan - known.readAt >= NAME_REREAD_SCANS)
+            return undefined;
+        known.seenAt = this._scan;
+        return known.name;
+    }
+
+    remember(pid: string, name: string | null): void {
+        this._names.set(pid, { name, readAt: this._scan, seenAt: this._scan });
+    }
+}
 
 export interface ScanResult {
     entries: CgroupEntry[];
@@ -40,6 +85,8 @@ export interface CgroupDir {
     leaf: boolean;
     preference: OomdPreference;
     ownerUid: number | null;
+    /** memory.oom.group of a cgroup with children (read with the walk: it changes only with the unit). */
+    oomGroup: boolean;
 }
 
 export interface WalkResult {
@@ -54,7 +101,7 @@ export interface WalkResult {
 export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
     const dirs: CgroupDir[] = [];
     const problems: string[] = [];
-    const limit = new Semaphore(MAX_DIRS_IN_FLIGHT);
+    const limit = new Semaphore(MAX_IN_FLIGHT);
     const base = `${opts.root}${opts.managerPath}`;
 
     const visit = async (below: string, info: Gio.FileInfo | null): Promise<void> => {
@@ -67,11 +114,14 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
         }
         const subdirs = children.value.filter(isDirectory);
         if (info) {
+            const leaf = subdirs.length === 0;
+            const oomGroup = leaf ? null : await limit.run(() => readText(`${dir}/memory.oom.group`, opts.cancellable));
             dirs.push({
                 below,
-                leaf: subdirs.length === 0,
+                leaf,
                 preference: preferenceOf(info),
                 ownerUid: info.has_attribute('unix::uid') ? info.get_attribute_uint32('unix::uid') : null,
+                oomGroup: oomGroup?.ok === true && oomGroup.value.trim() === '1',
             });
         }
         await Promise.all(subdirs.map(child =>
@@ -84,12 +134,17 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
 }
 
 /**
- * Reads the memory files of known cgroup directories. A directory removed since the walk reads as
- * nulls until the next walk, which its parent's directory monitor asks for.
+ * Reads the memory files of known cgroup directories: memory.current of all, then memory.stat of those
+ * `statFor` picks. A directory removed since the walk reads as nulls until the next walk, which its
+ * parent's directory monitor asks for.
  */
-export function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
-    const limit = new Semaphore(MAX_DIRS_IN_FLIGHT);
-    return Promise.all(dirs.map(d => limit.run(() => readEntry(opts, d))));
+export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
+    const limit = new Semaphore(MAX_IN_FLIGHT);
+    const entries = await Promise.all(dirs.map(d => limit.run(() => readEntry(opts, d))));
+    const wanted = opts.statFor?.(entries) ?? 'all';
+    const stats = wanted === 'all' ? entries : entries.filter(e => wanted.has(e.path));
+    await Promise.all(stats.map(e => limit.run(() => readStat(opts, e))));
+    return entries;
 }
 
 /** Walks and reads: the whole inventory in one go. */
@@ -98,21 +153,17 @@ export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
     return { entries: await readEntries(opts, walk.dirs), problems: walk.problems };
 }
 
-async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid }: CgroupDir): Promise<CgroupEntry> {
+async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid, oomGroup }: CgroupDir): Promise<CgroupEntry> {
     const path = `${opts.managerPath}/${below}`;
     const dir = `${opts.root}${path}`;
     const details = opts.wantDetails(below);
-    const [current, stat, oomGroup, events, commands] = await Promise.all([
+    const [current, events, commands] = await Promise.all([
         readText(`${dir}/memory.current`, opts.cancellable),
-        opts.full === false ? null : readText(`${dir}/memory.stat`, opts.cancellable),
-        leaf ? null : readText(`${dir}/memory.oom.group`, opts.cancellable),
         details ? readText(`${dir}/cgroup.events`, opts.cancellable) : null,
-        details ? readCommands(dir, opts) : [],
+        details && opts.commands !== false ? readCommands(dir, opts) : [],
     ]);
 
     const memoryCurrent = current.ok && /^\d+\s*$/.test(current.value) ? Number(current.value) : null;
-    const parsedStat = stat?.ok ? parseKeyValues(stat.value) : null;
-    const statValue = (key: string) => (parsedStat?.ok ? parsedStat.value.get(key) ?? null : null);
     const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
     const eventValue = (key: string) => {
         const v = parsedEvents?.ok ? parsedEvents.value.get(key) : undefined;
@@ -123,16 +174,26 @@ async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid 
         path,
         leaf,
         memoryCurrent,
-        anon: statValue('anon'),
-        file: statValue('file'),
-        pgscan: statValue('pgscan'),
-        oomGroup: oomGroup?.ok === true && oomGroup.value.trim() === '1',
+        anon: null,
+        file: null,
+        pgscan: null,
+        oomGroup,
         preference,
         ownerUid,
         frozen: eventValue('frozen'),
         populated: eventValue('populated'),
         commands,
     };
+}
+
+async function readStat(opts: ScanOptions, entry: CgroupEntry): Promise<void> {
+    const stat = await readText(`${opts.root}${entry.path}/memory.stat`, opts.cancellable);
+    const parsed = stat.ok ? parseKeyValues(stat.value) : null;
+    if (!parsed?.ok)
+        return;
+    entry.anon = parsed.value.get('anon') ?? null;
+    entry.file = parsed.value.get('file') ?? null;
+    entry.pgscan = parsed.value.get('pgscan') ?? null;
 }
 
 /** oomd's preference xattrs (set by systemd for ManagedOOMPreference=); omit wins over avoid. */
@@ -149,7 +210,17 @@ async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
     if (!procs.ok)
         return [];
     const pids = procs.value.split('\n').filter(p => /^\d+$/.test(p)).slice(0, MAX_PIDS_PER_CGROUP);
-    const names = await Promise.all(pids.map(pid => readText(`${opts.procRoot}/${pid}/comm`, opts.cancellable)));
-    // A process that exited between the two reads is simply not counted.
-    return [...new Set(names.flatMap(n => (n.ok ? [n.value.trim()] : [])))];
+    const cache = opts.commandNames;
+    const names = await Promise.all(pids.map(async pid => {
+        const known = cache?.lookup(pid);
+        if (known !== undefined)
+            return known;
+        const comm = await readText(`${opts.procRoot}/${pid}/comm`, opts.cancellable);
+        // A process that exited between the two reads is simply not counted.
+        const name = comm.ok ? comm.value.trim() : null;
+        if (comm.ok || comm.error.code === 'missing')
+            cache?.remember(pid, name);
+        return name;
+    }));
+    return [...new Set(names.filter((n): n is string => n !== null))];
 }

@@ -26,15 +26,18 @@ export function run(argv: string[], timeoutMs: number, cancellable: Gio.Cancella
 
     return new Promise(resolve => {
         let timedOut = false;
-        const timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, timeoutMs, () => {
+        let timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, timeoutMs, () => {
             timedOut = true;
+            timer = 0;
             proc.force_exit();
             return GLib.SOURCE_REMOVE;
         });
         const cancelId = cancellable ? cancellable.connect(() => proc.force_exit()) : 0;
 
         proc.communicate_utf8_async(null, null, (_p, res) => {
-            GLib.source_remove(timer);
+            // Not after it fired: removing a source that is gone is a GLib-CRITICAL in the shell's log.
+            if (timer !== 0)
+                GLib.source_remove(timer);
             if (cancellable)
                 cancellable.disconnect(cancelId);
             let stdout = '';

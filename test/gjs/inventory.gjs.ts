@@ -6,7 +6,7 @@ import GLib from 'gi://GLib';
 
 import { buildInventory } from '../../src/core/inventory.js';
 import { SystemActions } from '../../src/sys/actions.js';
-import { scanTree } from '../../src/sys/scanner.js';
+import { CommandNames, scanTree } from '../../src/sys/scanner.js';
 import { run } from '../../src/sys/subprocess.js';
 import Gio from 'gi://Gio';
 import { assert, assertEqual, env, run as runTests, test } from './harness.js';
@@ -54,6 +54,66 @@ test('the scanner reads every cgroup of the seed tree with its memory, oom.group
     assertEqual([jf?.name, jf?.transcoding], ['jellyfin', true], 'jellyfin row');
     // The payload's 2.5 GB plus the few MB of podman's runtime cgroup.
     assert(jf && jf.memory !== null && jf.memory >= 2.5e9 && jf.memory < 2.51e9, `jellyfin memory ${jf?.memory}`);
+});
+
+test('memory.stat is read only for the cgroups statFor picks, after memory.current of all', async () => {
+    let asked: { paths: number; withCurrent: number; withStat: number } | null = null;
+    const firefox = `${MANAGER}/app.slice/app-gnome-firefox-4242.scope`;
+    const r = await scanTree({
+        root: seed, procRoot: `${seed}/proc`, managerPath: MANAGER, wantDetails, cancellable: null,
+        statFor: entries => {
+            asked = {
+                paths: entries.length,
+                withCurrent: entries.filter(e => e.memoryCurrent !== null).length,
+                withStat: entries.filter(e => e.anon !== null || e.pgscan !== null).length,
+            };
+            return new Set([firefox]);
+        },
+    });
+    assert(asked !== null, 'statFor was asked');
+    const a = asked as { paths: number; withCurrent: number; withStat: number };
+    assertEqual([a.paths, a.withStat], [r.entries.length, 0], 'statFor sees every cgroup, before any memory.stat');
+    assert(a.withCurrent > 0 && a.withCurrent === r.entries.filter(e => e.memoryCurrent !== null).length,
+        `memory.current known when asked: ${a.withCurrent}`);
+    const read = r.entries.filter(e => e.anon !== null).map(e => e.path);
+    assertEqual(read, [firefox], 'memory.stat read for the picked cgroup only');
+    const ff = r.entries.find(e => e.path === firefox);
+    assert(ff?.pgscan != null && ff.file !== null, 'its anon, file and pgscan');
+});
+
+test('process names are kept between scans: new pids read at once, known ones again only when due', async () => {
+    const root = GLib.dir_make_tmp('headroom-names-XXXXXX');
+    const dir = `${root}${MANAGER}/user.slice/libpod-${JELLYFIN}.scope/container`;
+    GLib.mkdir_with_parents(dir, 0o755);
+    GLib.mkdir_with_parents(`${root}/proc/100`, 0o755);
+    GLib.mkdir_with_parents(`${root}/proc/101`, 0o755);
+    GLib.file_set_contents(`${dir}/memory.current`, '1000\n');
+    GLib.file_set_contents(`${dir}/cgroup.procs`, '100\n');
+    GLib.file_set_contents(`${root}/proc/100/comm`, 'sh\n');
+    GLib.file_set_contents(`${root}/proc/101/comm`, 'ffmpeg\n');
+    const names = new CommandNames();
+    const scan = async () => {
+        names.nextScan();
+        const r = await scanTree({ root, procRoot: `${root}/proc`, managerPath: MANAGER, wantDetails, cancellable: null, commandNames: names });
+        return r.entries.find(e => e.path.endsWith('/container'))?.commands ?? null;
+    };
+    assertEqual(await scan(), ['sh'], 'first scan');
+    // pid 100 execs ffmpeg: the name is read again within ten scans, not at every one.
+    GLib.file_set_contents(`${root}/proc/100/comm`, 'ffmpeg\n');
+    assertEqual(await scan(), ['sh'], 'a known pid is not read again at once');
+    // A new pid is read at once.
+    GLib.file_set_contents(`${dir}/cgroup.procs`, '100\n101\n');
+    assertEqual(await scan(), ['sh', 'ffmpeg'], 'a new pid');
+    let seen = await scan();
+    for (let i = 0; i < 10 && seen?.join() !== 'ffmpeg'; i++)
+        seen = await scan();
+    assertEqual(seen, ['ffmpeg'], 'the re-read name, within ten scans');
+    // A pid that left is forgotten: if it comes back (a new process with the same pid), it is read.
+    GLib.file_set_contents(`${dir}/cgroup.procs`, '101\n');
+    await scan();
+    GLib.file_set_contents(`${root}/proc/100/comm`, 'bash\n');
+    GLib.file_set_contents(`${dir}/cgroup.procs`, '100\n101\n');
+    assertEqual(await scan(), ['bash', 'ffmpeg'], 'a pid seen again after it left is read at once');
 });
 
 test('the scanner survives the hostile tree: odd names, missing files, malformed memory.stat', async () => {

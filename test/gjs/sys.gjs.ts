@@ -5,7 +5,7 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import { discoverUserSlices } from '../../src/sys/cgroups.js';
-import { listDirectories, readText } from '../../src/sys/files.js';
+import { filesystemType, listDirectories, PseudoFile, readText } from '../../src/sys/files.js';
 import { PressureSampler } from '../../src/sys/sampler.js';
 import { writeControl } from '../../src/sys/control.js';
 import { watch } from '../../src/sys/monitor.js';
@@ -104,12 +104,64 @@ test('discoverUserSlices with a manager but no slices says so', async () => {
     assertEqual(r.error.code, 'no-slices', 'code');
 });
 
+test('a PseudoFile reads a file again from the start each time, and survives the file going away', async () => {
+    const dir = mkdtemp();
+    const path = `${dir}/memory.pressure`;
+    write(path, pressure(1));
+    const file = new PseudoFile(path);
+    try {
+        const first = await file.read(null);
+        assert(first.ok && first.value === pressure(1), `first read: ${JSON.stringify(first)}`);
+        // Rewritten in place, as the kernel's files are: the open stream sees the new text.
+        writeInPlace(path, pressure(42.25));
+        const second = await file.read(null);
+        assert(second.ok && second.value === pressure(42.25), `second read: ${JSON.stringify(second)}`);
+        // Longer than a page: read to the end, page by page.
+        const long = `${'x'.repeat(5000)}\n`;
+        writeInPlace(path, long);
+        const third = await file.read(null);
+        assert(third.ok && third.value === long, `a long file: ${third.ok ? third.value.length : third.error.message}`);
+        // Gone (a removed cgroup): a failure, then a new file of that name is read again.
+        GLib.unlink(path);
+        GLib.rmdir(dir);
+        const gone = await file.read(null);
+        // A removed file that is still open reads on (a regular file): either its old text or missing.
+        assert(!gone.ok ? gone.error.code === 'missing' : gone.value === long, `after removal: ${JSON.stringify(gone).slice(0, 80)}`);
+        file.close();
+        const closed = await file.read(null);
+        assert(!closed.ok && closed.error.code === 'missing', `closed and gone: ${JSON.stringify(closed)}`);
+        GLib.mkdir_with_parents(dir, 0o755);
+        write(path, pressure(7));
+        const back = await file.read(null);
+        assert(back.ok && back.value === pressure(7), `recreated: ${JSON.stringify(back)}`);
+    } finally {
+        file.close();
+    }
+});
+
+test('two overlapping reads of one PseudoFile both get the text', async () => {
+    const dir = mkdtemp();
+    write(`${dir}/f`, 'one\n');
+    const file = new PseudoFile(`${dir}/f`);
+    try {
+        const [a, b] = await Promise.all([file.read(null), file.read(null)]);
+        assert(a.ok && b.ok && a.value === 'one\n' && b.value === 'one\n', `${JSON.stringify(a)} ${JSON.stringify(b)}`);
+    } finally {
+        file.close();
+    }
+});
+
+test('filesystemType names the file system of a path, null for a missing one', async () => {
+    assertEqual(await filesystemType('/proc', null), 'proc', '/proc');
+    assertEqual(await filesystemType('/nonexistent/headroom', null), null, 'missing');
+});
+
 /** Runs a sampler on the fixture and collects its samples. */
-function sampling(intervalMs: number, root = fixture, cgroups?: string[]) {
+function sampling(intervalMs: number, root = fixture, cgroups?: string[], keepFilesOpen?: boolean) {
     const samples: { sample: Sample; reason: string | null }[] = [];
     const errors: unknown[] = [];
     const sampler = new PressureSampler({
-        root, uid: 1000, cgroups, intervalMs,
+        root, uid: 1000, cgroups, intervalMs, keepFilesOpen,
         policyFor: () => FEDORA_POLICY,
         onSample: (sample, reason) => samples.push({ sample, reason }),
         onError: e => errors.push(e),
@@ -138,6 +190,31 @@ test('the sampler reads every slice and follows a changed pressure file', async 
     } finally {
         sampler.stop();
         write(`${fixture}${app}/memory.pressure`, pressure(0.5));
+    }
+});
+
+test('a sampler that keeps its files open (as on cgroup2) follows a pressure file rewritten in place', async () => {
+    const root = mkdtemp();
+    GLib.mkdir_with_parents(`${root}/a`, 0o755);
+    write(`${root}/a/memory.pressure`, pressure(3));
+    write(`${root}/a/memory.stat`, 'anon 1\nfile 2\npgscan 10\n');
+    const { samples, sampler } = sampling(100, root, ['/a'], true);
+    try {
+        await waitFor(() => (samples.some(s => fullOf(s.sample, '/a') === 3) ? true : undefined), 3000, 'the first value');
+        writeInPlace(`${root}/a/memory.pressure`, pressure(55.5));
+        await waitFor(() => (samples.some(s => fullOf(s.sample, '/a') === 55.5) ? true : undefined), 3000, 'the new value');
+        writeInPlace(`${root}/a/memory.stat`, 'anon 1\nfile 2\npgscan 99\n');
+        // memory.stat is read every fifth sample while pressure is low.
+        await waitFor(() => (samples.some(s => s.sample.readings[0]?.pgscan === 99) ? true : undefined), 3000, 'the new pgscan');
+        // The cgroup goes away: a failure for it, no exception.
+        GLib.unlink(`${root}/a/memory.pressure`);
+        GLib.unlink(`${root}/a/memory.stat`);
+        GLib.rmdir(`${root}/a`);
+        const count = samples.length;
+        await sleep(300);
+        assert(samples.length > count, 'sampling goes on');
+    } finally {
+        sampler.stop();
     }
 });
 
@@ -248,6 +325,31 @@ test('the freezer fallback freezes and thaws a real process; the cgroup.events m
         assertEqual(await frozen(), false, 'frozen after writing 0');
     } finally {
         owner.dispose();
+    }
+});
+
+test('a real cgroup v2 file kept open gives fresh contents on each read from the start', async () => {
+    assertEqual(await filesystemType(real, null), 'cgroup2', 'the file system of a real cgroup');
+    const file = new PseudoFile(`${real}/cgroup.freeze`);
+    const pressureFile = new PseudoFile(`${real}/memory.pressure`);
+    try {
+        const before = await file.read(null);
+        assert(before.ok && before.value === '0\n', `before: ${JSON.stringify(before)}`);
+        const w = await writeControl(`${real}/cgroup.freeze`, '1', null);
+        assert(w.ok, `freeze failed: ${w.ok ? '' : w.error.message}`);
+        const after = await file.read(null);
+        assert(after.ok && after.value === '1\n', `after freezing, the same open file reads: ${JSON.stringify(after)}`);
+        const t = await writeControl(`${real}/cgroup.freeze`, '0', null);
+        assert(t.ok, `thaw failed: ${t.ok ? '' : t.error.message}`);
+        const thawed = await file.read(null);
+        assert(thawed.ok && thawed.value === '0\n', `after thawing: ${JSON.stringify(thawed)}`);
+        for (let i = 0; i < 3; i++) {
+            const r = await pressureFile.read(null);
+            assert(r.ok && parsePsi(r.value).ok, `memory.pressure read ${i + 1}: ${JSON.stringify(r)}`);
+        }
+    } finally {
+        file.close();
+        pressureFile.close();
     }
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { CgroupEntry } from '../../src/core/cgroup-entry.js';
-import { buildInventory, formatMemory, type Inventory, type InventoryOptions } from '../../src/core/inventory.js';
+import { buildInventory, detailPaths, formatMemory, type Inventory, type InventoryOptions } from '../../src/core/inventory.js';
 import { parseKeyValues } from '../../src/core/keyvalue.js';
 
 const MANAGER = '/user.slice/user-1000.slice/user@1000.service';
@@ -528,5 +528,56 @@ describe('buildInventory: the hostile fixture', () => {
         assert.deepEqual([weather?.memory, weather?.anon, weather?.file], [15728640, null, null]);
         const calc = inv.apps.at(-1);
         assert.deepEqual([calc?.memory, calc?.anon, calc?.file, formatMemory(calc?.memory ?? null)], [null, null, null, '–']);
+    });
+});
+
+describe('detailPaths: whose memory.stat the shown rows need', () => {
+    const withoutStat = (e: CgroupEntry): CgroupEntry => ({ ...e, anon: null, file: null, pgscan: null });
+    const tree = [
+        entry('app.slice', 9000 * MB, { leaf: false }),
+        entry('app.slice/app-gnome-firefox-4242.scope', 4000 * MB),
+        entry('app.slice/app-gnome-firefox-9001.scope', 100 * MB),
+        entry('app.slice/app-org.gnome.Terminal.slice', 600 * MB, { leaf: false }),
+        entry('app.slice/app-org.gnome.Terminal.slice/vte-spawn-1.scope', 400 * MB),
+        entry('app.slice/app-org.gnome.Terminal.slice/vte-spawn-2.scope', 200 * MB),
+        entry('app.slice/app-gnome-gedit-77.scope', 50 * MB),
+        entry('app.slice/app-gnome-calculator-78.scope', 10 * MB),
+        ...QUADLET,
+        ...PODMAN_RUN,
+        entry('session.slice/org.gnome.Shell@wayland.service', 300 * MB),
+    ].map(withoutStat);
+
+    it('picks every cgroup of the top N apps and containers, and nothing else', () => {
+        const paths = detailPaths(tree, MANAGER, { ...OPTS, topN: 2 });
+        const rel = [...paths].map(p => p.slice(MANAGER.length + 1)).sort();
+        assert.deepEqual(rel, [
+            'app.slice/app-gnome-firefox-4242.scope',
+            'app.slice/app-gnome-firefox-9001.scope',
+            'app.slice/jellyfin.service',
+            `app.slice/jellyfin.service/libpod-payload-${JELLY}`,
+            'app.slice/jellyfin.service/runtime',
+            'app.slice/app-org.gnome.Terminal.slice',
+            'app.slice/app-org.gnome.Terminal.slice/vte-spawn-1.scope',
+            'app.slice/app-org.gnome.Terminal.slice/vte-spawn-2.scope',
+            `user.slice/libpod-${IMMICH}.scope`,
+            `user.slice/libpod-${IMMICH}.scope/container`,
+            `user.slice/libpod-conmon-${IMMICH}.scope`,
+        ].sort());
+    });
+
+    it('with those read, the shown rows have their in-use and cache split', () => {
+        const paths = detailPaths(tree, MANAGER, { ...OPTS, topN: 2 });
+        const full = new Map([...tree.map(e => entry(e.path.slice(MANAGER.length + 1), e.memoryCurrent, { leaf: e.leaf, commands: e.commands }))]
+            .map(e => [e.path, e]));
+        const read = tree.map(e => (paths.has(e.path) ? full.get(e.path) ?? e : e));
+        const inv = buildInventory(read, MANAGER, { ...OPTS, topN: 2 });
+        assert.deepEqual(inv.apps.map(a => [a.appId, a.anon !== null, a.file !== null]),
+            [['firefox', true, true], ['org.gnome.Terminal', true, true]]);
+        assert.ok(inv.containers.every(c => c.anon !== null && c.file !== null));
+    });
+
+    it('is empty for a list of none, and for an empty tree', () => {
+        assert.equal(detailPaths(tree, MANAGER, { ...OPTS, topN: 0 }).size, 0);
+        assert.equal(detailPaths([], MANAGER, OPTS).size, 0);
     });
 });
