@@ -17,6 +17,7 @@ import { _, setTranslator } from './core/i18n.js';
 import { buildInventory, detailPaths, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
 import { summarizeKills } from './core/journal.js';
 import type { OomdPolicy } from './core/oomd.js';
+import { ownerUnit, restartable, restartSentence, withRestart } from './core/restart.js';
 import { fail, ok, type Result } from './core/result.js';
 import { fallbackPolicy, levelSettings, type StoredSettings } from './core/settings.js';
 import { pickVictim } from './core/victim.js';
@@ -27,6 +28,7 @@ import { discoverUserSlices, userManagerPath } from './sys/cgroups.js';
 import { writeControl } from './sys/control.js';
 import { InventoryService, type InventoryScan } from './sys/inventory.js';
 import { discoverOomd, OomdWatcher, readOomdHistory, type Discovery } from './sys/oomd.js';
+import { RestartWatch } from './sys/restart.js';
 import { PressureSampler } from './sys/sampler.js';
 import { Indicator } from './ui/indicator.js';
 import type { AppItem } from './ui/inventory.js';
@@ -162,7 +164,8 @@ export default class HeadroomExtension extends Extension {
             return list;
         };
 
-        const showEpisode = (out: EpisodeOutput) => {
+        /** Shows what the episode logic decided; for a kill, returns how to add later news to its notification. */
+        const showEpisode = (out: EpisodeOutput): ((body: string) => void) | null => {
             switch (out.kind) {
             case 'show':
                 notifier.showWarning(out.notice.title, out.notice.body, warningActions());
@@ -178,9 +181,10 @@ export default class HeadroomExtension extends Extension {
                 // otherwise queue behind a critical notification.
                 notifier.withdrawWarning();
                 if (settings.get_boolean('notify-after-kill'))
-                    notifier.showMessage(out.title, out.body);
+                    return notifier.showMessage(out.title, out.body);
                 break;
             }
+            return null;
         };
 
         // ---- inventory ----------------------------------------------------------------------------
@@ -364,6 +368,32 @@ export default class HeadroomExtension extends Extension {
             apply();
         };
 
+        // After a kill: whether systemd restarts the service that held the cgroup, added to the news.
+        const restartWatches = new Map<string, RestartWatch>();
+        const watchRestart = (cgroup: string, killTime: number, body: string, update: (body: string) => void) => {
+            const owner = ownerUnit(cgroup, managerPath);
+            if (!owner || !restartable(owner.unit))
+                return;
+            const key = `${owner.manager}:${owner.unit}`;
+            restartWatches.get(key)?.stop(); // killed again: the older notification keeps what it said
+            const watch = new RestartWatch({
+                bus: owner.manager === 'user' ? Gio.DBus.session : Gio.DBus.system,
+                unit: owner.unit,
+                killTime,
+                disposer,
+                onOutcome: (outcome, unit) => {
+                    if (restartWatches.get(key) === watch)
+                        restartWatches.delete(key);
+                    const sentence = restartSentence(outcome, unit);
+                    if (sentence !== null)
+                        update(withRestart(body, sentence));
+                },
+                onError: report,
+            });
+            restartWatches.set(key, watch);
+            watch.start();
+        };
+
         const watcher = new OomdWatcher({
             systemBus: Gio.DBus.system,
             userBus: Gio.DBus.session,
@@ -376,7 +406,10 @@ export default class HeadroomExtension extends Extension {
                 const now = GLib.get_monotonic_time() / 1e6;
                 // oomd waits 15 s after an action before the next: the countdown must know.
                 engine.noteAction(now);
-                showEpisode(episodes.noteKill(now, name, slice));
+                const out = episodes.noteKill(now, name, slice);
+                const update = showEpisode(out);
+                if (update && out.kind === 'killed')
+                    watchRestart(cgroup, now, out.body, update);
                 lastHistory = 0;
                 inventoryService?.scanNow();
             },

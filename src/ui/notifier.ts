@@ -44,9 +44,20 @@ export class Notifier {
         this._notice = null;
     }
 
-    /** After a kill (what was stopped and why), or a failed action. */
-    showMessage(title: string, body: string): void {
-        this._notify(title, body, MessageTray.Urgency.HIGH, []);
+    /**
+     * After a kill (what was stopped and why), or a failed action. Returns a function that replaces the
+     * body in place (news that came later); a notification the user dismissed stays dismissed.
+     */
+    showMessage(title: string, body: string): (body: string) => void {
+        const notification = this._notify(title, body, MessageTray.Urgency.HIGH, []);
+        let gone = false;
+        notification.connect('destroy', () => {
+            gone = true;
+        });
+        return text => {
+            if (!gone)
+                notification.body = text;
+        };
     }
 
     destroy(): void {

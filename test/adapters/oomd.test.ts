@@ -1,5 +1,5 @@
-// Runs the GJS-side oomd adapter tests (test/gjs/oomd.gjs.ts) against private message buses and
-// reports each result as a mocha test.
+// Runs the GJS-side oomd adapter tests (test/gjs/oomd.gjs.ts, then test/gjs/restart.gjs.ts) against
+// private message buses and reports each result as a mocha test.
 //
 // Three dbus-daemons (test/dbus/bus.conf), each on a socket in its own temporary directory:
 //   system  test/dbus/fake-oomd.js (org.freedesktop.oom1) + fake-systemd.js with units-system.json
@@ -122,6 +122,7 @@ async function stopAll(): Promise<void> {
 }
 
 let outcome: { results: GjsResult[]; stderr: string; status: number | null } | null = null;
+let restart: { results: GjsResult[]; stderr: string; status: number | null } | null = null;
 let setupError: unknown = null;
 let leftRunning: number[] = [];
 
@@ -136,7 +137,7 @@ try {
 
     const bin = tempDir('headroom-bin-');
     symlinkSync(`${dbusDir}/fake-journalctl`, join(bin, 'journalctl'));
-    outcome = await runGjs('dist-test/oomd.gjs.js', {
+    const env = {
         TMPDIR: tempDir('headroom-oomd-tmp-'), // the bundle's temporary trees, removed with it
         HEADROOM_SYSTEM_BUS: systemBus,
         HEADROOM_USER_BUS: userBus,
@@ -148,7 +149,10 @@ try {
         HEADROOM_DBUS_DIR: dbusDir,
         FAKE_JOURNALCTL_ARGV: join(bin, 'argv'),
         PATH: `${bin}:${process.env.PATH ?? ''}`,
-    });
+    };
+    outcome = await runGjs('dist-test/oomd.gjs.js', env);
+    // src/sys/restart.ts on the same buses, after the oomd tests (each changes the stand-ins' units).
+    restart = await runGjs('dist-test/restart.gjs.js', env);
 } catch (error) {
     setupError = error;
 } finally {
@@ -176,6 +180,20 @@ describe('src/sys/oomd under gjs (private D-Bus, stand-in oomd and systemd, fake
         assert.doesNotMatch(outcome.stderr, /cannot be safely stored in a JS Number/);
     });
     for (const result of outcome?.results ?? []) {
+        it(result.name, function () {
+            if (!result.ok)
+                assert.fail(result.error);
+        });
+    }
+});
+
+describe('src/sys/restart under gjs (the same buses, stand-in systemd managers)', function () {
+    it('the gjs bundle ran to the end', function () {
+        assert.ok(restart, 'no outcome (see the setup test above)');
+        assert.equal(restart.status, 0, restart.stderr);
+        assert.equal(restart.results.length, 7, `results; stderr:\n${restart.stderr}`);
+    });
+    for (const result of restart?.results ?? []) {
         it(result.name, function () {
             if (!result.ok)
                 assert.fail(result.error);

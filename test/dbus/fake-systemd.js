@@ -7,17 +7,23 @@
 //   /org/freedesktop/systemd1  org.freedesktop.systemd1.Manager: GetUnit(s) -> o (NoSuchUnit when the
 //     unit is not listed), Subscribe(), Unsubscribe() (AlreadySubscribed / NotSubscribed per client),
 //     signals UnitNew(so), UnitRemoved(so), Reloading(b);
-//   /org/freedesktop/systemd1/unit/<escaped name>  org.freedesktop.systemd1.Unit (Id, ActiveState)
-//     and, for slices, org.freedesktop.systemd1.Slice (ControlGroup, ManagedOOM*, MemoryMax).
+//   /org/freedesktop/systemd1/unit/<escaped name>  org.freedesktop.systemd1.Unit (Id, ActiveState, SubState,
+//     ActiveEnterTimestampMonotonic), for services org.freedesktop.systemd1.Service (NRestarts, Result) and,
+//     for slices, org.freedesktop.systemd1.Slice (ControlGroup, ManagedOOM*, MemoryMax).
 //
-// units.json maps unit names to { activeState, controlGroup, pressure, limit, durationUSec, broken }:
+// units.json maps unit names to { id, activeState, subState, nRestarts, controlGroup, pressure, limit,
+// durationUSec, broken } (id: the Id when the name is an alias; ActiveEnterTimestampMonotonic starts at 1 µs):
 // limit is the raw `u` (UINT32 scale, 0 = oomd's default), durationUSec a decimal string or null
 // (null = unset = UINT64_MAX, oomd's default), as systemd encodes them (notes §7); broken leaves out
 // a slice's Slice interface, so GetAll on it fails.
 //
 // The tests drive it through org.headroom.Test.FakeSystemd at /org/headroom/Test:
 //   SetUnits(s json), EmitUnitNew(s name), EmitUnitRemoved(s name), EmitReloading(b),
-//   EmitPropertiesChanged(s name, s interface), Subscribers() -> as, Quit().
+//   EmitPropertiesChanged(s name, s interface), Subscribers() -> as, Quit(),
+//   SetUnitState(s name, s json, b signal): sets activeState, subState, nRestarts, result of a listed unit,
+//     and with "entered": true ActiveEnterTimestampMonotonic to now, as a service going down, through
+//     auto-restart and up again does; with signal, PropertiesChanged of what changed, as systemd sends it
+//     to subscribed clients.
 // It prints "ready" on stdout once its names are owned, and exits when its bus goes away.
 
 import Gio from 'gi://Gio';
@@ -44,6 +50,13 @@ const MANAGER_XML = `<node><interface name="org.freedesktop.systemd1.Manager">
 const UNIT_XML = `<node><interface name="org.freedesktop.systemd1.Unit">
   <property name="Id" type="s" access="read"/>
   <property name="ActiveState" type="s" access="read"/>
+  <property name="SubState" type="s" access="read"/>
+  <property name="ActiveEnterTimestampMonotonic" type="t" access="read"/>
+</interface></node>`;
+
+const SERVICE_XML = `<node><interface name="org.freedesktop.systemd1.Service">
+  <property name="NRestarts" type="u" access="read"/>
+  <property name="Result" type="s" access="read"/>
 </interface></node>`;
 
 const SLICE_XML = `<node><interface name="org.freedesktop.systemd1.Slice">
@@ -64,6 +77,7 @@ const CONTROL_XML = `<node><interface name="org.headroom.Test.FakeSystemd">
   <method name="EmitReloading"><arg type="b" name="active" direction="in"/></method>
   <method name="EmitPropertiesChanged"><arg type="s" name="name" direction="in"/><arg type="s" name="interface" direction="in"/></method>
   <method name="Subscribers"><arg type="as" name="names" direction="out"/></method>
+  <method name="SetUnitState"><arg type="s" name="name" direction="in"/><arg type="s" name="json" direction="in"/><arg type="b" name="signal" direction="in"/></method>
   <method name="Quit"/>
 </interface></node>`;
 
@@ -88,19 +102,29 @@ function dbusError(name, message) {
     return e;
 }
 
-/** unit name → { exported: DBusExportedObject[] } */
+/** unit name → the exported objects: [Unit, then Service or Slice when there is one] */
 const exported = new Map();
+/** unit name → the JS objects behind the Unit and Service interfaces, whose fields Get reads */
+const states = new Map();
 
 function setUnits(units) {
     for (const objects of exported.values())
         objects.forEach(o => o.unexport());
     exported.clear();
+    states.clear();
     for (const [name, u] of Object.entries(units)) {
         const path = unitPath(name);
-        const objects = [Gio.DBusExportedObject.wrapJSObject(UNIT_XML, {
-            Id: name,
+        const unit = {
+            Id: u.id ?? name,
             ActiveState: u.activeState ?? 'active',
-        })];
+            SubState: u.subState ?? ((u.activeState ?? 'active') === 'active' ? 'running' : 'dead'),
+            ActiveEnterTimestampMonotonic: 1n,
+        };
+        const service = { NRestarts: u.nRestarts ?? 0, Result: 'success' };
+        const objects = [Gio.DBusExportedObject.wrapJSObject(UNIT_XML, unit)];
+        if (name.endsWith('.service'))
+            objects.push(Gio.DBusExportedObject.wrapJSObject(SERVICE_XML, service));
+        states.set(name, { unit, service });
         if (name.endsWith('.slice') && !u.broken) {
             objects.push(Gio.DBusExportedObject.wrapJSObject(SLICE_XML, {
                 Slice: '-.slice',
@@ -176,6 +200,32 @@ const control = Gio.DBusExportedObject.wrapJSObject(CONTROL_XML, {
     },
     Subscribers() {
         return [...subscribers];
+    },
+    SetUnitState(name, json, signal) {
+        const state = states.get(name);
+        if (!state)
+            throw dbusError('org.freedesktop.systemd1.NoSuchUnit', `Unit ${name} not loaded.`);
+        const change = JSON.parse(json);
+        const unitChanges = {};
+        if (change.activeState !== undefined)
+            unitChanges.ActiveState = new GLib.Variant('s', state.unit.ActiveState = change.activeState);
+        if (change.subState !== undefined)
+            unitChanges.SubState = new GLib.Variant('s', state.unit.SubState = change.subState);
+        if (change.entered) {
+            state.unit.ActiveEnterTimestampMonotonic = BigInt(GLib.get_monotonic_time());
+            unitChanges.ActiveEnterTimestampMonotonic = new GLib.Variant('t', state.unit.ActiveEnterTimestampMonotonic);
+        }
+        if (change.nRestarts !== undefined)
+            state.service.NRestarts = change.nRestarts;
+        if (change.result !== undefined)
+            state.service.Result = change.result;
+        if (signal) {
+            // systemd sends the Unit's changes, and the Service's in a signal of its own.
+            emit(unitPath(name), 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
+                new GLib.Variant('(sa{sv}as)', ['org.freedesktop.systemd1.Unit', unitChanges, []]));
+            emit(unitPath(name), 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
+                new GLib.Variant('(sa{sv}as)', ['org.freedesktop.systemd1.Service', {}, ['NRestarts', 'Result']]));
+        }
     },
     Quit() {
         GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
