@@ -304,6 +304,7 @@ export default class HeadroomExtension extends Extension {
                         topN: settings.get_int('list-count'), transcoders: [], containerNames: new Map(),
                     });
                 },
+                rotate: () => menuOpen && !pressing(),
                 activeIntervalSec: () => settings.get_int('scan-interval-active-seconds'),
                 idleIntervalSec: () => settings.get_int('scan-interval-idle-seconds'),
                 onScan: scan => {

@@ -158,6 +158,7 @@ class HeadroomInventory {
         this._service = new InventoryService({
             root: o.cgroupRoot, procRoot: o.procRoot, managerPath: MANAGER, podman: () => 'headroom-bench-no-podman',
             statFor: entries => (_mode === 'pressing' ? 'all' : _mode === 'menu' ? detailPaths(entries, MANAGER, options) : new Set()),
+            rotate: () => _mode === 'menu',
             activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
             onScan: (scan: InventoryScan) => {
                 // The service shows the last scan again when podman's names arrive: not a new scan.

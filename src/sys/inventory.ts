@@ -22,6 +22,13 @@ const DEBOUNCE_MS = 300;
 const MIN_PGSCAN_INTERVAL_SEC = 1;
 /** Scans between two walks of the tree even without a monitor event. */
 const REWALK_EVERY = 20;
+/**
+ * While only the menu looks (pressure low), a scan reads memory.current of the shown rows' cgroups,
+ * of cgroups with children and of containers, and of one in this many of the other leaves, in turn:
+ * each leaf is read at least every ROTATION scans (12 s at the menu's 3 s), and a leaf that grows
+ * shows in its parent's number at once.
+ */
+const ROTATION = 4;
 
 export interface InventoryScan {
     time: number;
@@ -44,6 +51,11 @@ export interface InventoryOptions {
      * need pgscan while pressure is up), the cgroups behind the shown rows, or none.
      */
     statFor: (entries: readonly CgroupEntry[]) => 'all' | ReadonlySet<string>;
+    /**
+     * Whether leaves other than the shown rows' may be read in turns (ROTATION) rather than all at
+     * every scan: true while only the menu looks, false while oomd's candidates matter.
+     */
+    rotate: () => boolean;
     /** Seconds between full scans while active / while idle. */
     activeIntervalSec: () => number;
     idleIntervalSec: () => number;
@@ -73,6 +85,10 @@ export class InventoryService {
     private _problems: string[] = [];
     private _scansSinceWalk = 0;
     private readonly _commandNames = new CommandNames();
+    /** The cgroups behind the rows shown after the last scan (what statFor picked), and the scan count. */
+    private _shown: ReadonlySet<string> = new Set();
+    private _turn = 0;
+    private _rotating = false;
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -136,13 +152,26 @@ export class InventoryService {
     private async _scan(): Promise<void> {
         const { root, procRoot, managerPath } = this._opts;
         let complete = false;
+        // Carried over only from a scan that rotated too: the first scan after the menu opens reads all.
+        const rotating = this._opts.rotate();
+        const earlier = this._last && rotating && this._rotating ? new Map(this._last.entries.map(e => [e.path, e])) : null;
+        this._rotating = rotating;
+        const turn = this._turn++;
+        const wantDetails = (below: string) => CONTAINER_ID.test(below) || below.endsWith('/container');
         const opts = {
             root, procRoot, managerPath, cancellable: this._cancellable,
-            wantDetails: (below: string) => CONTAINER_ID.test(below) || below.endsWith('/container'),
+            wantDetails,
             statFor: (entries: readonly CgroupEntry[]) => {
                 const wanted = this._opts.statFor(entries);
                 complete = wanted === 'all';
+                this._shown = wanted === 'all' ? new Set() : wanted;
                 return wanted;
+            },
+            reuse: (dir: CgroupDir, index: number): CgroupEntry | null => {
+                if (!earlier || !dir.leaf || wantDetails(dir.below) || index % ROTATION === turn % ROTATION)
+                    return null;
+                const path = `${managerPath}/${dir.below}`;
+                return this._shown.has(path) ? null : earlier.get(path) ?? null;
             },
             // What runs in a container matters only to the menu and the warning's actions.
             commands: this._active,

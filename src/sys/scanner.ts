@@ -32,6 +32,11 @@ export interface ScanOptions {
     commands?: boolean;
     /** Names known from earlier scans (the inventory keeps one); without it every name is read. */
     commandNames?: CommandNames;
+    /**
+     * An earlier reading of a cgroup to use instead of reading it now, or null to read it (default:
+     * read all). Only its memory.current, process names and cgroup.events state are taken over.
+     */
+    reuse?: (dir: CgroupDir, index: number) => CgroupEntry | null;
 }
 
 const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
@@ -140,7 +145,10 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
  */
 export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
     const limit = new Semaphore(MAX_IN_FLIGHT);
-    const entries = await Promise.all(dirs.map(d => limit.run(() => readEntry(opts, d))));
+    const entries = await Promise.all(dirs.map((d, i) => {
+        const earlier = opts.reuse?.(d, i) ?? null;
+        return earlier ? Promise.resolve(carriedOver(earlier, d)) : limit.run(() => readEntry(opts, d));
+    }));
     const wanted = opts.statFor?.(entries) ?? 'all';
     const stats = wanted === 'all' ? entries : entries.filter(e => wanted.has(e.path));
     await Promise.all(stats.map(e => limit.run(() => readStat(opts, e))));
@@ -184,6 +192,11 @@ async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid,
         populated: eventValue('populated'),
         commands,
     };
+}
+
+/** An earlier reading of a cgroup, with what the walk knows now; memory.stat is read anew if wanted. */
+function carriedOver(earlier: CgroupEntry, { leaf, preference, ownerUid, oomGroup }: CgroupDir): CgroupEntry {
+    return { ...earlier, leaf, preference, ownerUid, oomGroup, anon: null, file: null, pgscan: null };
 }
 
 async function readStat(opts: ScanOptions, entry: CgroupEntry): Promise<void> {

@@ -7,6 +7,8 @@ import GLib from 'gi://GLib';
 import { buildInventory } from '../../src/core/inventory.js';
 import { SystemActions } from '../../src/sys/actions.js';
 import { CommandNames, scanTree } from '../../src/sys/scanner.js';
+import { InventoryService, type InventoryScan } from '../../src/sys/inventory.js';
+import { detailPaths } from '../../src/core/inventory.js';
 import { run } from '../../src/sys/subprocess.js';
 import Gio from 'gi://Gio';
 import { assert, assertEqual, env, run as runTests, test } from './harness.js';
@@ -114,6 +116,95 @@ test('process names are kept between scans: new pids read at once, known ones ag
     GLib.file_set_contents(`${root}/proc/100/comm`, 'bash\n');
     GLib.file_set_contents(`${dir}/cgroup.procs`, '100\n101\n');
     assertEqual(await scan(), ['bash', 'ffmpeg'], 'a pid seen again after it left is read at once');
+});
+
+/** A manager with app.slice and `n` app scopes (leaves), each with memory.current and memory.stat. */
+function appTree(n: number): { root: string; leaf: (i: number) => string; setMemory: (i: number, bytes: number) => void } {
+    const root = GLib.dir_make_tmp('headroom-rotation-XXXXXX');
+    const slice = `${MANAGER}/app.slice`;
+    const leaf = (i: number) => `${slice}/app-gnome-app${i}-${100 + i}.scope`;
+    const setMemory = (i: number, bytes: number) => {
+        GLib.file_set_contents(`${root}${leaf(i)}/memory.current`, `${bytes}\n`);
+        GLib.file_set_contents(`${root}${leaf(i)}/memory.stat`, `anon ${Math.round(bytes * 0.7)}\nfile ${Math.round(bytes * 0.2)}\npgscan ${i}\n`);
+    };
+    GLib.mkdir_with_parents(`${root}${slice}`, 0o755);
+    GLib.file_set_contents(`${root}${slice}/memory.current`, '1\n');
+    for (let i = 0; i < n; i++) {
+        GLib.mkdir_with_parents(`${root}${leaf(i)}`, 0o755);
+        setMemory(i, (i + 1) * 1e6);
+    }
+    return { root, leaf, setMemory };
+}
+
+test('with only the menu looking, leaves outside the shown rows are read in turns; while pressure is up, all at every scan', async () => {
+    const tree = appTree(12);
+    let pressing = false;
+    const scans: InventoryScan[] = [];
+    let wake: (() => void) | null = null;
+    const service = new InventoryService({
+        root: tree.root, procRoot: `${tree.root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
+        statFor: entries => (pressing ? 'all' : detailPaths(entries, MANAGER, { topN: 2, transcoders: [], containerNames: new Map() })),
+        rotate: () => !pressing,
+        activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
+        onScan: scan => {
+            scans.push(scan);
+            wake?.();
+        },
+        onError: e => printerr(`inventory: ${String(e)}`),
+    });
+    const scan = () => new Promise<InventoryScan>(resolve => {
+        const before = scans.length;
+        wake = () => {
+            const last = scans.at(-1);
+            if (scans.length > before && last)
+                resolve(last);
+        };
+        service.scanNow();
+    });
+    const memoryOf = (s: InventoryScan, i: number) => s.entries.find(e => e.path === tree.leaf(i))?.memoryCurrent ?? null;
+    try {
+        service.active = true;
+        await scan();
+        const first = await scan();
+        assertEqual(memoryOf(first, 0), 1e6, 'read at the first scans');
+        // app0 (1 MB) is far from the top two (app11, app10): its growth shows within four scans, not
+        // necessarily at the next one; the shown rows are read at every scan.
+        tree.setMemory(0, 5e6);
+        tree.setMemory(11, 20e6);
+        const seen: (number | null)[] = [];
+        let next = first;
+        for (let i = 0; i < 4; i++) {
+            next = await scan();
+            seen.push(memoryOf(next, 0));
+            assertEqual(memoryOf(next, 11), 20e6, `a shown row is read at every scan (scan ${i + 1})`);
+        }
+        // Read once in the four scans: the old number until then, the new one from then on.
+        const at = seen.indexOf(5e6);
+        assert(at > 0 && seen.slice(0, at).every(v => v === 1e6) && seen.slice(at).every(v => v === 5e6),
+            `app0 read in its turn, not at every scan: ${JSON.stringify(seen)}`);
+        // Not shown rows get no memory.stat; oomd's rule has no baseline from such scans.
+        assertEqual(next.entries.find(e => e.path === tree.leaf(0))?.pgscan, null, 'no memory.stat outside the rows');
+        assertEqual(next.previousPgscan.size, 0, 'no pgscan baseline from partial scans');
+        // Pressure up: every leaf at every scan, with memory.stat; the baseline comes from the scan before.
+        pressing = true;
+        tree.setMemory(1, 7e6);
+        const hot = await scan();
+        assertEqual(memoryOf(hot, 1), 7e6, 'read at once while pressure is up');
+        assertEqual(hot.entries.filter(e => e.leaf && e.pgscan === null).length, 0, 'every leaf has its pgscan');
+        await new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 1100, () => {
+            resolve(null);
+            return GLib.SOURCE_REMOVE;
+        }));
+        const second = await scan();
+        assertEqual(second.previousPgscan.get(tree.leaf(3)), 3, 'the baseline of a complete scan a second before');
+        // Pressure down, menu still open: the first scan after reads everything again.
+        pressing = false;
+        tree.setMemory(2, 9e6);
+        const back = await scan();
+        assertEqual(memoryOf(back, 2), 9e6, 'the first rotating scan reads all');
+    } finally {
+        service.stop();
+    }
 });
 
 test('the scanner survives the hostile tree: odd names, missing files, malformed memory.stat', async () => {
