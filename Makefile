@@ -92,5 +92,13 @@ demo: pack
 	bash test/e2e/rootfs.sh >/dev/null
 	npx tsx test/e2e/demo.ts $(DEMO_DIR)
 
+# Headroom's oomd code against a real systemd-oomd 257 in a Debian trixie VM (qemu, TCG without
+# /dev/kvm; about 10 min, the first build 5 more). Not part of `make test`. Needs root and
+# qemu-system-x86, debootstrap, zstd, e2fsprogs. Results in $(OOMD_VM_WORK)/results (test/vm/README.md).
+OOMD_VM_WORK ?= /var/tmp/headroom-oomd-vm
+.PHONY: verify-oomd
+verify-oomd: build
+	HEADROOM_VM_WORK=$(OOMD_VM_WORK) bash test/vm/oomd-vm.sh all
+
 clean:
 	rm -rf dist

@@ -117,6 +117,23 @@ describe('parseOomdKills', () => {
         assert.equal(kills[4]?.limit, 90);
     });
 
+    it('reads a real 257.13 journal (test/vm): three kills among debug noise and per-line candidate dumps', () => {
+        // Headroom's own journalctl command (historyArgv) against systemd-oomd 257.13 at debug level. Each
+        // line of the "Considered … top candidates were:" dump is an entry of its own here ("\tPath: …").
+        const { kills, skipped } = parseOomdKills(fixture('journal-257-real.jsonl'));
+        assert.equal(skipped, 0);
+        const hog = `${APP}/app-gnome-hog-425.scope`;
+        const service = `${APP}/container-jellyfin.service`;
+        assert.deepEqual(kills, [
+            { time: 1795855764497, victim: hog, monitored: APP, pressure: 86.07, limit: 80, durationSec: 20,
+                reason: 'memory-pressure' },
+            { time: 1795855842501, victim: service, monitored: APP, pressure: 89.44, limit: 80, durationSec: 20,
+                reason: 'memory-pressure' },
+            { time: 1795855888590, victim: service, monitored: APP, pressure: 90.46, limit: 80, durationSec: 20,
+                reason: 'memory-pressure' },
+        ]);
+    });
+
     it('reads the v260 journal', () => {
         const { kills, skipped } = parseOomdKills(fixture('journal-v260.jsonl'));
         assert.equal(skipped, 0);

@@ -238,6 +238,57 @@ describe('parseOomdDump: fixtures', () => {
     });
 });
 
+// Captured from a real systemd-oomd 257.13 (Debian 13 guest of test/vm, Fedora's per-slice policy, 1 GiB
+// RAM, 768 MiB swap) with `oomctl dump`, which prints the memfd DumpByFileDescriptor returns.
+describe('parseOomdDump: real systemd-oomd 257.13 (test/vm)', () => {
+    it('reads the calm dump: header, swap section for "/", two monitored cgroups', () => {
+        const dump = expectOk(fixture('oomd-dump-257-real.txt'));
+        assert.equal(dump.dryRun, false);
+        assert.equal(dump.swapUsedLimitPercent, 90);
+        assert.equal(dump.defaultLimitPercent, 60);
+        assert.equal(dump.defaultDurationSec, 20);
+        assert.equal(dump.truncated, false);
+        // "169.9M", and whole values without a decimal: "965M" (the fixtures' "8.0G" style is not what 257 prints).
+        assert.deepEqual(dump.system, {
+            memoryUsed: Math.floor(169.9 * MiB), memoryTotal: 965 * MiB, swapUsed: 0, swapTotal: Math.floor(767.9 * MiB),
+        });
+        // ManagedOOMSwap=kill on -.slice: "Path: /" with "Swap Usage: (see System Context)".
+        assert.deepEqual(dump.swapCgroups, ['/']);
+        assert.deepEqual(dump.pressureCgroups.map(c => c.path), ['/system.slice', `${USER}/app.slice`]);
+        assert.deepEqual(entry(dump, `${USER}/app.slice`), {
+            path: `${USER}/app.slice`, limitPercent: 80, durationSec: 20, durationIsDefault: false,
+            avg10: 0, avg60: 0, avg300: 0, pressureTotalSec: 0,
+            memoryCurrent: 692 * 1024, memoryMin: 0, memoryLow: 0, pgscan: 0, lastPgscan: 0,
+        });
+        assert.equal(entry(dump, '/system.slice').memoryCurrent, Math.floor(44.3 * MiB));
+        assert.deepEqual(policyFromDump(dump, `${USER}/app.slice`), { limitPercent: 80, durationSec: 20 });
+        assert.deepEqual(policyFromDump(dump, '/system.slice'), { limitPercent: 80, durationSec: 20 });
+    });
+
+    it('reads the dump under pressure (app.slice at 63 %, reclaim going on)', () => {
+        const dump = expectOk(fixture('oomd-dump-257-real-pressure.txt'));
+        assert.deepEqual(dump.pressureCgroups.map(c => c.path),
+            ['/system.slice', `${USER}/app.slice`, `${USER}/session.slice`]);
+        const app = entry(dump, `${USER}/app.slice`);
+        assert.deepEqual([app.avg10, app.avg60, app.avg300, app.pressureTotalSec], [63.46, 18.72, 4.28, 14]);
+        assert.deepEqual([app.memoryCurrent, app.pgscan, app.lastPgscan], [Math.floor(66.1 * MiB), 18487, 18487]);
+        assert.equal(entry(dump, `${USER}/session.slice`).memoryCurrent, 528 * 1024);
+        assert.equal(dump.system?.memoryUsed, Math.floor(294.4 * MiB));
+    });
+
+    it('reads nested monitored cgroups (Debian\'s user@.service drop-in at 50 %) and a total in ms', () => {
+        const dump = expectOk(fixture('oomd-dump-257-real-nested.txt'));
+        assert.deepEqual(dump.pressureCgroups.map(c => [c.path, c.limitPercent, c.durationSec]), [
+            ['/system.slice', 80, 20], [USER, 50, 20], [`${USER}/app.slice`, 80, 20], [`${USER}/session.slice`, 80, 20],
+        ]);
+        assert.equal(entry(dump, '/system.slice').pressureTotalSec, 0.002); // "Total: 2ms"
+        assert.deepEqual([entry(dump, USER).avg10, entry(dump, USER).pressureTotalSec], [61.47, 10]);
+        assert.deepEqual(dump.system, {
+            memoryUsed: Math.floor(266.8 * MiB), memoryTotal: Math.floor(965.1 * MiB), swapUsed: 0, swapTotal: 0,
+        });
+    });
+});
+
 describe('parseOomdDump: details and failures', () => {
     const HEAD = 'Dry Run: yes\nSwap Used Limit: 90.00%\nDefault Memory Pressure Limit: 60.00%\n' +
         'Default Memory Pressure Duration: 30s\nSystem Context:\n\tMemory: Used: 1.0G, Total: 2.0G\n' +
