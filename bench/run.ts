@@ -28,9 +28,9 @@ const hostGjs = process.argv.includes('--host-gjs');
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : null;
 
 const SIZES = smoke
-    ? { leaves: 10, processes: 100, tickWarmup: 5, ticks: 10, scanWarmup: 1, scans: 2, blockSec: 1, memWarmup: 100, ticksPerDay: 100,
+    ? { leaves: 10, processes: 100, tickWarmup: 5, ticks: 10, scanWarmup: 1, scans: 2, blockSec: 1, cadenceSec: 3, memWarmup: 100, ticksPerDay: 100,
         samplerWarmup: 5, samples: 20, shellWindowSec: 1 }
-    : { leaves: 300, processes: 2000, tickWarmup: 200, ticks: 120, scanWarmup: 1, scans: 5, blockSec: 3, memWarmup: 100_000,
+    : { leaves: 300, processes: 2000, tickWarmup: 200, ticks: 120, scanWarmup: 1, scans: 5, blockSec: 6, cadenceSec: 21, memWarmup: 100_000,
         ticksPerDay: 86_400, samplerWarmup: 300, samples: 600, shellWindowSec: 60 };
 
 const started = Date.now();
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
         // Time limits a few times what a step takes here: a step that hangs is reported, not waited for.
         step('tick', 'tick', { ticks: SIZES.ticks, warmup: SIZES.tickWarmup }, 90);
         step('scan', 'scan', { scans: SIZES.scans, warmup: SIZES.scanWarmup }, 120);
-        step('block', 'block', { seconds: SIZES.blockSec }, 60);
+        step('block', 'block', { seconds: SIZES.blockSec, cadenceSeconds: SIZES.cadenceSec }, 90);
         step('leadtime', 'leadtime', {}, 60);
         step('memory', 'memory', { days: SIZES.ticksPerDay / 86_400, warmup: SIZES.memWarmup }, 60);
         step('samplerMemory', 'sampler-memory', { samples: SIZES.samples, warmup: SIZES.samplerWarmup }, 60);
@@ -239,12 +239,14 @@ async function main(): Promise<number> {
     // 3. Main-loop blocking
     const block = details.block;
     const worst = num(get(block, 'headroom', 'worstMs'));
-    row('3a', '10 ms timer lateness while scans and ticks run: worst', worst, 'ms', '≤ 5 ms', worst <= 5, 1);
+    row('3a', '10 ms timer lateness while scans and ticks run (menu open: a scan every 3 s, a sample a second): worst', worst, 'ms', '≤ 5 ms', worst <= 5, 1);
     row('3b', '… 99th percentile', num(get(block, 'headroom', 'p99Ms')), 'ms', '–', null, 1);
     row('3c', '… of it the main thread\'s own running (waits for a CPU left out): worst / p99', num(get(block, 'headroom', 'heldWorstMs')),
         `ms / ${num(get(block, 'headroom', 'heldP99Ms')).toFixed(1)} ms`, '–', null, 1);
     row('3d', '… same timer, nothing else running (machine noise): worst / p99', num(get(block, 'idle', 'worstMs')),
         `ms / ${num(get(block, 'idle', 'p99Ms')).toFixed(1)} ms`, '–', null, 1);
+    row('3e', '… scans back to back (harsher than any real use): worst / held worst', num(get(block, 'backToBack', 'worstMs')),
+        `ms / ${num(get(block, 'backToBack', 'heldWorstMs')).toFixed(1)} ms`, '–', null, 1);
 
     // 4. Lead time
     const lead = (get(details.leadtime, 'rows') ?? []) as { trace: string; warnedAt: number | null; predictedKillAt: number | null; leadSec: number | null; warnings: number }[];
@@ -286,6 +288,9 @@ async function main(): Promise<number> {
         row('6c', `… Headroom enabled, menu open (${s.windowSec} s)`, s.open.processMsPerSec, 'ms/s', '–', null);
         row('6d', 'Difference enabled (menu closed) − disabled', d(s.closed.processMsPerSec, s.disabled.processMsPerSec), 'ms of CPU per s', '–', null);
         row('6e', 'Difference menu open − disabled', d(s.open.processMsPerSec, s.disabled.processMsPerSec), 'ms of CPU per s', '–', null);
+        const late = (w: typeof s.open) => (w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms` : 'n/a');
+        rows.push({ id: '6f', what: '10 ms timer lateness inside gnome-shell, p99 / worst: disabled · menu closed · menu open',
+            value: `${late(s.disabled)} · ${late(s.closed)} · ${late(s.open)}`, budget: '–', met: null, number: s.open.lateness?.worstMs ?? NaN });
     } else {
         rows.push({ id: '6', what: 'gnome-shell CPU (enabled / disabled / menu open)', value: `not run: ${shell.reason}`, budget: '–', met: null, number: NaN });
     }
@@ -385,9 +390,11 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
         'The fake /proc is on tmpfs: the kernel work of producing status or smaps_rollup (which walks page tables) is not',
         'in it, which favours the peers\' walk in wall time; their main-thread cost is the same as on a real /proc.',
         '',
-        '**3. Main-loop blocking.** A 10 ms `GLib.timeout_add` notes how late each firing is, in three equal phases:',
-        'nothing else; Headroom (the sampler at its 1 s interval and menu-open InventoryService scans back to back, each',
-        'with buildInventory: harsher than the menu\'s 3 s cadence); the peers\' walk back to back with the same sampler.',
+        '**3. Main-loop blocking.** A 10 ms `GLib.timeout_add` notes how late each firing is, in four phases: nothing else',
+        `(${SIZES.blockSec} s); Headroom with the menu open, at the extension's own cadence (the sampler at its 1 s interval, a menu-open`,
+        `InventoryService scan with buildInventory every 3 s; ${SIZES.cadenceSec} s) — the budget row; the same scans back to back (${SIZES.blockSec} s,`,
+        'harsher than any real use: it shows what the garbage of continuous scanning costs); the peers\' walk back to back with the same',
+        `sampler (${SIZES.blockSec} s).`,
         '',
         'Each firing also reads the main thread\'s schedstat: in the gap before the worst firing, how long the thread ran',
         'and how long it waited for a CPU; "held" is min(lateness, the thread\'s run time in the gap), the part its own',
@@ -395,7 +402,7 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
         '',
         '| Phase | Firings | Scans | Median | p99 | Worst | Worst gap: ran / waited | Held p99 / worst | GCs: major / minor |',
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-        ...(['idle', 'headroom', 'peers'] as const).map(k => {
+        ...(['idle', 'headroom', 'backToBack', 'peers'] as const).map(k => {
             const v = get(b, k);
             return `| ${k} | ${num(get(v, 'firings'))} | ${num(get(v, 'rounds'))} | ${ms(get(v, 'medianMs'), 2)} | ${ms(get(v, 'p99Ms'), 1)} | ` +
                 `${ms(get(v, 'worstMs'), 1)} | ${ms(get(v, 'worstGap', 'runMs'), 1)} / ${ms(get(v, 'worstGap', 'waitMs'), 1)} | ` +
@@ -431,10 +438,15 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
             `${v.settleSec} s after the shell started), enabled with the menu closed (${v.enableSettleSec} s after enabling, so Headroom's`,
             'one-off start is left out), enabled with the menu open. Session start', `${v.startSec.toFixed(1)} s.`,
             '',
-            '| Window | Process (all threads) | Main thread | Frames painted |',
-            '| --- | --- | --- | --- |',
+            '| Window | Process (all threads) | Main thread | Frames painted | 10 ms timer lateness in the shell: p99 / worst |',
+            '| --- | --- | --- | --- | --- |',
             ...([['disabled', v.disabled], ['enabled, menu closed', v.closed], ['enabled, menu open', v.open]] as const).map(([name, w]) =>
-                `| ${name} | ${w.processMsPerSec} ms/s | ${w.mainMsPerSec} ms/s | ${w.framesPerSec ?? 'n/a'} /s |`),
+                `| ${name} | ${w.processMsPerSec} ms/s | ${w.mainMsPerSec} ms/s | ${w.framesPerSec ?? 'n/a'} /s | ` +
+                `${w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms (${w.lateness.firings} firings)` : 'n/a'} |`),
+            '',
+            'The lateness column is benchmark 3 inside the real shell: a 10 ms timeout at the default priority, added through the',
+            'test harness\'s Eval for each window. It shows the shell\'s own blocking (its garbage collections, painting a frame in',
+            'software) as well as Headroom\'s; compare the windows with each other.',
             '',
             'Painting is done by llvmpipe (software) here: a frame costs far more CPU than on a GPU, so the differences are',
             'an upper bound for a desktop with graphics hardware.',
