@@ -155,11 +155,13 @@ build_image() {
   # sparse, and swapon refuses files with holes).
   rm -f "$WORK/swap.img"
   truncate -s 768M "$WORK/swap.img"
-  mkswap "$WORK/swap.img" >/dev/null
+  chmod 600 "$WORK/swap.img"
+  # mkswap warns about the holes of the sparse file: the guest sees a block device, where they do not matter.
+  mkswap "$WORK/swap.img" >/dev/null 2>&1
   cp -L "$R/vmlinuz" "$WORK/vmlinuz"
   cp -L "$R/initrd.img" "$WORK/initrd.img"
   rm -f "$IMAGE" "$IMAGE.key"
-  mkfs.ext4 -q -F -L headroom -d "$R" "$IMAGE" 4G
+  mkfs.ext4 -q -F -L headroom -d "$R" "$IMAGE" 4G >"$WORK/mkfs.log" 2>&1 || { cat "$WORK/mkfs.log" >&2; exit 1; }
   rm -rf --one-file-system "$R"
   echo "$IMAGE_KEY" >"$IMAGE.key"
   log "image ready: $IMAGE"
