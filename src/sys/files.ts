@@ -94,49 +94,59 @@ function readPages(stream: Gio.InputStream, chunks: Uint8Array[], path: string, 
 export class PseudoFile {
     private _stream: Gio.FileInputStream | null = null;
     private _busy = false;
+    /** Counts close() calls, so that an open that finishes after one is not kept. */
+    private _generation = 0;
 
     constructor(readonly path: string) {}
 
-    async read(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+    read(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
         // Reads of one file are not expected to overlap (the sampler is serial); if they do, the second
         // one does not disturb the first one's stream.
         if (this._busy)
             return readText(this.path, cancellable);
         this._busy = true;
-        try {
-            if (this._stream !== null) {
-                const again = await this._reread(this._stream, cancellable);
-                if (again.ok || again.error.code === 'cancelled')
-                    return again;
-                this.close();
-            }
-            const opened = await openStream(this.path, cancellable);
-            if (!opened.ok)
-                return opened;
-            this._stream = opened.value;
-            const text = await readToEnd(opened.value, this.path, cancellable);
-            if (!text.ok)
-                this.close();
-            return text;
-        } finally {
+        const done = (text: Result<string>) => {
             this._busy = false;
-        }
-    }
-
-    private _reread(stream: Gio.FileInputStream, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+            return text;
+        };
+        const stream = this._stream;
+        if (stream === null)
+            return this._open(cancellable).then(done);
         try {
             // lseek(2): moves the offset, reads nothing.
             stream.seek(0, GLib.SeekType.SET, null);
-        } catch (error) {
-            return Promise.resolve(fileFailure(this.path, error));
+        } catch {
+            this.close();
+            return this._open(cancellable).then(done);
         }
-        return readToEnd(stream, this.path, cancellable);
+        return readToEnd(stream, this.path, cancellable).then(text => {
+            if (text.ok || text.error.code === 'cancelled')
+                return done(text);
+            this.close();
+            return this._open(cancellable).then(done);
+        });
+    }
+
+    /** Opens the path (again) and reads it from the start. */
+    private async _open(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+        const generation = this._generation;
+        const opened = await openStream(this.path, cancellable);
+        if (!opened.ok)
+            return opened;
+        const text = await readToEnd(opened.value, this.path, cancellable);
+        // Kept only if it read, and if nobody closed this file meanwhile (a slice no longer watched).
+        if (text.ok && generation === this._generation)
+            this._stream = opened.value;
+        else
+            closeStream(opened.value);
+        return text;
     }
 
     close(): void {
         if (this._stream !== null)
             closeStream(this._stream);
         this._stream = null;
+        this._generation++;
     }
 }
 

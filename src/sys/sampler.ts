@@ -12,12 +12,17 @@ import { SerialTask } from '../core/serial.js';
 import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
+import { fail } from '../core/result.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
 import { filesystemType, PseudoFile, readText } from './files.js';
 import { watch } from './monitor.js';
 
-/** While pressure is low, memory.stat is read every this many samples. */
+/** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
 const CALM_STAT_EVERY = 5;
+/** "Near the limit": full avg10 at or above this share of the cgroup's limit. */
+const HOT_SHARE_OF_LIMIT = 0.5;
+/** Stands in until a reading's pressure file has been read. */
+const NOT_READ = fail('missing', 'not read yet');
 
 export interface SamplerOptions {
     /** Where cgroup v2 is mounted (a fixture tree in tests). */
@@ -48,8 +53,10 @@ export class PressureSampler {
     /** The last pgscan read per slice. */
     private readonly _pgscan = new Map<string, number | null>();
     private _ticks = 0;
-    /** Pressure is up somewhere: read everything on every sample. */
+    /** Pressure is up somewhere: read memory.stat at every sample of the slices near their limit. */
     hot = false;
+    /** The last full avg10 read per slice. */
+    private readonly _lastFull = new Map<string, number>();
     /** Slices whose memory.events was read and has not changed since. */
     private readonly _eventsRead = new Set<string>();
     /** Files kept open between samples, by path; null until the root's file system is known. */
@@ -105,37 +112,47 @@ export class PressureSampler {
     private async _sample(): Promise<void> {
         const time = GLib.get_monotonic_time() / 1e6;
         this._ticks++;
-        const readings = await Promise.all(this._paths.map(path => this._read(path)));
+        // Every read of the sample at once, in one flat list: a sample is a handful of completions, and
+        // each promise layer around them costs the main loop too.
+        const reads: Promise<void>[] = [];
+        const readings = this._paths.map(path => this._read(path, reads));
+        await Promise.all(reads);
         if (this._cancellable.is_cancelled())
             return;
         this._opts.onSample({ time, readings }, this._reason);
     }
 
-    private async _read(path: string): Promise<CgroupReading> {
+    /** Starts the reads of one cgroup (pushed to `reads`); the reading is filled in as they finish. */
+    private _read(path: string, reads: Promise<void>[]): CgroupReading {
         const dir = `${this._opts.root}${path}`;
-        // pgscan only matters to oomd's "reclaim in the last 30 s": while pressure is low it is read
-        // every few samples, and the last value stands in between.
-        const readStat = this.hot || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path);
-        // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
-        const eventsChanged = !this._eventsRead.has(path);
-        this._eventsRead.add(path);
-        const [pressure, stat, events] = await Promise.all([
-            this._readKept(`${dir}/memory.pressure`),
-            readStat ? this._readKept(`${dir}/memory.stat`) : null,
-            eventsChanged ? readText(`${dir}/memory.events`, this._cancellable) : null,
-        ]);
-        if (stat) {
-            const parsed = stat.ok ? parseKeyValues(stat.value) : null;
-            this._pgscan.set(path, parsed?.ok ? parsed.value.get('pgscan') ?? null : null);
-        }
-        const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
-        return {
-            path,
-            policy: this._opts.policyFor(path),
-            psi: pressure.ok ? parsePsi(pressure.value) : pressure,
-            pgscan: this._pgscan.get(path) ?? null,
-            oomKills: parsedEvents?.ok ? parsedEvents.value.get('oom_kill') ?? null : undefined,
+        const policy = this._opts.policyFor(path);
+        const reading: CgroupReading = {
+            path, policy, psi: NOT_READ, pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
         };
+        reads.push(this._readKept(`${dir}/memory.pressure`).then(pressure => {
+            reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
+            if (reading.psi.ok)
+                this._lastFull.set(path, reading.psi.value.full.avg10);
+        }));
+        // pgscan only matters to oomd's "reclaim in the last 30 s": it is read every few samples, and at
+        // every sample while pressure is up in a slice near its limit; the last value stands in between.
+        const near = (this._lastFull.get(path) ?? 0) >= policy.limitPercent * HOT_SHARE_OF_LIMIT;
+        if ((this.hot && near) || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path)) {
+            reads.push(this._readKept(`${dir}/memory.stat`).then(stat => {
+                const parsed = stat.ok ? parseKeyValues(stat.value) : null;
+                reading.pgscan = parsed?.ok ? parsed.value.get('pgscan') ?? null : null;
+                this._pgscan.set(path, reading.pgscan);
+            }));
+        }
+        // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
+        if (!this._eventsRead.has(path)) {
+            this._eventsRead.add(path);
+            reads.push(readText(`${dir}/memory.events`, this._cancellable).then(events => {
+                const parsed = events.ok ? parseKeyValues(events.value) : null;
+                reading.oomKills = parsed?.ok ? parsed.value.get('oom_kill') ?? null : undefined;
+            }));
+        }
+        return reading;
     }
 
     /** Reads a file that is read every sample: kept open on cgroupfs, opened each time elsewhere. */

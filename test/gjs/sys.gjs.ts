@@ -218,6 +218,36 @@ test('a sampler that keeps its files open (as on cgroup2) follows a pressure fil
     }
 });
 
+test('while pressure is up, memory.stat is read at every sample of a slice near its limit, every fifth of a calm one', async () => {
+    const root = mkdtemp();
+    for (const [name, full] of [['near', 50], ['calm', 2]] as const) {
+        GLib.mkdir_with_parents(`${root}/${name}`, 0o755);
+        write(`${root}/${name}/memory.pressure`, pressure(full));
+        write(`${root}/${name}/memory.stat`, 'pgscan 1\n');
+    }
+    const { samples, sampler } = sampling(60000, root, ['/near', '/calm']);
+    sampler.hot = true;
+    const pgscan = (path: string) => samples.at(-1)?.sample.readings.find(r => r.path === path)?.pgscan;
+    try {
+        await waitFor(() => (samples.length > 0 ? true : undefined), 3000, 'a first sample');
+        // Two samples that are not every fifth one: only the slice at 50 % of an 80 % limit is read.
+        let changed = 0;
+        for (let i = 0; i < 3; i++) {
+            write(`${root}/near/memory.stat`, `pgscan ${10 + i}\n`);
+            write(`${root}/calm/memory.stat`, `pgscan ${10 + i}\n`);
+            const count = samples.length;
+            sampler.sampleNow();
+            await waitFor(() => (samples.length > count ? true : undefined), 3000, 'a sample');
+            assertEqual(pgscan('/near'), 10 + i, `the slice near its limit, sample ${i + 2}`);
+            if (pgscan('/calm') === 10 + i)
+                changed++;
+        }
+        assert(changed <= 1, `the calm slice's memory.stat is not read at every sample: ${changed} of 3`);
+    } finally {
+        sampler.stop();
+    }
+});
+
 test('the sampler stops completely: no sample after stop()', async () => {
     const { samples, sampler } = sampling(100);
     await waitFor(() => (samples.length >= 2 ? true : undefined), 3000, 'two samples');
