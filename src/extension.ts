@@ -153,12 +153,12 @@ export default class HeadroomExtension extends Extension {
             const list: NotificationAction[] = [];
             const transcoding = inventory?.containers.find(c => c.transcoding && !c.paused);
             if (transcoding) {
-                list.push({ label: _('Pause %s').replace('%s', transcoding.name),
+                list.push({ label: _('Pause %s').replace('%s', () => transcoding.name),
                     run: fromNotification(() => actions.pauseContainer(transcoding, true)) });
             }
             const app = inventory?.apps[0];
             if (app) {
-                list.push({ label: _('Close %s').replace('%s', displayName(app.appId)),
+                list.push({ label: _('Close %s').replace('%s', () => displayName(app.appId)),
                     run: fromNotification(() => actions.closeApp(app)) });
             }
             return list;
@@ -251,7 +251,7 @@ export default class HeadroomExtension extends Extension {
             if (before !== undefined && count > before && settings.get_boolean('notify-after-kill')) {
                 notifier.showMessage(_('Out of memory'),
                     _('The kernel stopped a process in %s: it ran out of memory before systemd-oomd acted')
-                        .replace('%s', sliceName(path)));
+                        .replace('%s', () => sliceName(path)));
             }
         };
 

@@ -1,6 +1,6 @@
 // Words and numbers shown to people, shared by the panel, the menu and the command-line tool.
 
-import { _, ngettext } from './i18n.js';
+import { _, fill, ngettext } from './i18n.js';
 import type { Level } from './level.js';
 import type { Snapshot, SliceStatus } from './engine.js';
 
@@ -82,10 +82,7 @@ export function describeSlice(s: SliceStatus): string {
     const name = sliceName(s.path);
     if (s.avg10 === null || s.verdict === null)
         return `${name}: ${s.error?.message ?? _('unreadable')}`;
-    const head = _('%s: %s (limit %s)')
-        .replace('%s', name)
-        .replace('%s', formatPercent(s.avg10))
-        .replace('%s', formatPercent(s.policy.limitPercent));
+    const head = fill(_('%s: %s (limit %s)'), name, formatPercent(s.avg10), formatPercent(s.policy.limitPercent));
     const when = describeCountdown(s);
     return when ? `${head} — ${when}` : head;
 }

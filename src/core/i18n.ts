@@ -25,3 +25,13 @@ export function _(msgid: string): string {
 export function ngettext(msgid: string, plural: string, n: number): string {
     return current.ngettext(msgid, plural, n);
 }
+
+/**
+ * Puts values into the %s places of a (translated) template, in order and literally: a name holding
+ * "$&" or "%s" stays as it is (String.replace with a string reads "$" patterns in it, and a second
+ * replace would find a "%s" inside the first value).
+ */
+export function fill(template: string, ...values: string[]): string {
+    let next = 0;
+    return template.replace(/%s/g, place => values[next++] ?? place);
+}

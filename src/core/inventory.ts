@@ -378,6 +378,6 @@ class Tree {
             return podman;
         if (cls.style === 'quadlet')
             return unescapeUnitName(cls.unit.replace(/\.(service|scope)$/, ''));
-        return _('container %s').replace('%s', id.slice(0, 12));
+        return _('container %s').replace('%s', () => id.slice(0, 12));
     }
 }

@@ -16,9 +16,11 @@
 //    | no read at all by the end                                     | unknown                        |
 //
 //    A restart may finish before the first read (RestartSec= is 100 ms by default): the unit's
-//    ActiveEnterTimestampMonotonic after the kill still tells it. systemd passes through failed to
-//    auto-restart within one step of its event loop, so a read never sees the failed state of a
-//    service about to restart; `holdSec` is for restarts others make (OnFailure= units, podman).
+//    ActiveEnterTimestampMonotonic after the kill still tells it. On a real systemd 257 (test/vm),
+//    a service killed by oomd with Restart=always went failed/failed-before-auto-restart →
+//    activating/auto-restart → auto-restart-queued → active/running within 0.3–1.9 s; the failed
+//    state is visible (PropertiesChanged shows it), and its SubState says a restart follows.
+//    `holdSec` is for restarts others make (OnFailure= units, podman).
 
 import { _ } from './i18n.js';
 
@@ -103,7 +105,7 @@ export const READ_SCHEDULE_SEC: readonly number[] = [1, 3, 6, 10, 15, 20, 30, 40
 const KILL_SLACK_SEC = 1;
 
 const up = (s: UnitSample) => s.activeState === 'active' || s.activeState === 'reloading';
-const scheduled = (s: UnitSample) => s.subState.startsWith('auto-restart');
+const scheduled = (s: UnitSample) => s.subState.startsWith('auto-restart') || s.subState === 'failed-before-auto-restart';
 const down = (s: UnitSample) => (s.activeState === 'failed' || s.activeState === 'inactive') && !scheduled(s);
 
 /**

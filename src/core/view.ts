@@ -29,7 +29,7 @@ export function victimLabel(victim: string, inventory: Inventory, displayName: (
 /** "If systemd-oomd acts, it stops Jellyfin (2.5 GB)". */
 export function victimSentence(label: VictimLabel): string {
     const who = label.memory === null ? label.name : `${label.name} (${formatBytes(label.memory)})`;
-    return _('If systemd-oomd acts, it stops %s').replace('%s', who);
+    return _('If systemd-oomd acts, it stops %s').replace('%s', () => who);
 }
 
 /**

@@ -9,6 +9,7 @@ import { gettext as _, ngettext } from 'resource:///org/gnome/Shell/Extensions/j
 
 import { formatPercent, sliceName } from '../core/format.js';
 import type { OomdDump, OomdDumpCgroup } from '../core/oomd-dump.js';
+import { fill } from '../core/i18n.js';
 import { readOomdDump, type OomdReading } from './oomd.js';
 import { infoRow, type SettingsWatch } from './rows.js';
 
@@ -126,7 +127,7 @@ export class OomdDiscoveryGroup {
         if (cgroup.durationIsDefault && cgroup.durationSec !== null)
             lines.push(_('This systemd-oomd reports one time for all slices: its default.'));
         const warnAt = cgroup.limitPercent * this._settings.get_int('warning-percent-of-limit') / 100;
-        lines.push(_('The indicator turns amber at %s.').replace('%s', formatPercent(warnAt)));
+        lines.push(_('The indicator turns amber at %s.').replace('%s', () => formatPercent(warnAt)));
 
         const row = infoRow(sliceName(cgroup.path), lines.join('\n'));
         if (cgroup.avg10 !== null) {
@@ -153,6 +154,6 @@ export class OomdDiscoveryGroup {
 function policyText(limitPercent: number, durationSec: number | null): string {
     const limit = limitText(limitPercent);
     if (durationSec === null)
-        return _('Limit %s').replace('%s', limit);
-    return _('Limit %s for %s').replace('%s', limit).replace('%s', secondsText(durationSec));
+        return _('Limit %s').replace('%s', () => limit);
+    return fill(_('Limit %s for %s'), limit, secondsText(durationSec));
 }

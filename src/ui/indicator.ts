@@ -65,7 +65,7 @@ class SliceRow extends PopupMenu.PopupBaseMenuItem {
             // "62% of 80%": the two numbers a person compares.
             this._value.text = _('%s of %s')
                 .replace('%s', formatPercent(slice.avg10))
-                .replace('%s', formatPercent(slice.policy.limitPercent));
+                .replace('%s', () => formatPercent(slice.policy.limitPercent));
             this._detail.text = describeCountdown(slice) ?? '';
         }
         this._detail.visible = this._detail.text !== '';

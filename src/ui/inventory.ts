@@ -298,9 +298,9 @@ export class InventorySections {
         this._servicesTitle.visible = view.services.length > 0;
 
         const parts = [
-            _('Session %s').replace('%s', memoryText(inv.session.memory)),
-            _('Background %s').replace('%s', memoryText(inv.background.memory)),
-            _('All %s').replace('%s', memoryText(inv.total.memory)),
+            _('Session %s').replace('%s', () => memoryText(inv.session.memory)),
+            _('Background %s').replace('%s', () => memoryText(inv.background.memory)),
+            _('All %s').replace('%s', () => memoryText(inv.total.memory)),
         ];
         this._totals.label.text = parts.join(' · ');
     }
@@ -333,11 +333,11 @@ export class InventorySections {
                 setPhase(r.ok ? { kind: 'closing', forceOffered: false } : { kind: 'error', message: r.error.message }));
         };
         if (phase.kind === 'closing' && phase.forceOffered)
-            row.setButtons([{ label: _('Force Quit'), accessible: _('Force quit %s').replace('%s', item.displayName), action: forceQuit }]);
+            row.setButtons([{ label: _('Force Quit'), accessible: _('Force quit %s').replace('%s', () => item.displayName), action: forceQuit }]);
         else if (phase.kind === 'closing' || phase.kind === 'busy')
-            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', item.displayName), action: close, sensitive: false }]);
+            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', () => item.displayName), action: close, sensitive: false }]);
         else
-            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', item.displayName), action: close }]);
+            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', () => item.displayName), action: close }]);
     }
 
     private _drawContainer(row: Row, c: ContainerRow, pick: boolean, phase: Phase, setPhase: (p: Phase) => void): void {
@@ -366,13 +366,13 @@ export class InventorySections {
         const busy = phase.kind === 'busy';
         const buttons: ButtonSpec[] = [
             c.paused
-                ? { label: _('Resume'), accessible: _('Resume %s').replace('%s', c.name), sensitive: !busy,
+                ? { label: _('Resume'), accessible: _('Resume %s').replace('%s', () => c.name), sensitive: !busy,
                     action: act(_('Resuming…'), () => this._actions.pauseContainer(c, false)) }
-                : { label: _('Pause'), accessible: _('Pause %s: stops its CPU and growth, frees no memory').replace('%s', c.name),
+                : { label: _('Pause'), accessible: _('Pause %s: stops its CPU and growth, frees no memory').replace('%s', () => c.name),
                     sensitive: !busy, action: act(_('Pausing…'), () => this._actions.pauseContainer(c, true)) },
         ];
         if (this._offerStop) {
-            buttons.push({ label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', c.name),
+            buttons.push({ label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', () => c.name),
                 sensitive: !busy, action: act(_('Stopping…'), () => this._actions.stopContainer(c)) });
         }
         row.setButtons(buttons);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import type { SliceStatus, Snapshot } from '../../src/core/engine.js';
 import {
-    DEFAULT_EPISODE_SETTINGS, EpisodeTracker, noticeText, roundedSeconds, stepEpisode, INITIAL_EPISODE_STATE,
+    DEFAULT_EPISODE_SETTINGS, EpisodeTracker, killedText, noticeText, roundedSeconds, stepEpisode, INITIAL_EPISODE_STATE,
     type EpisodeOutput, type EpisodeSettings, type VictimLookup,
 } from '../../src/core/episode.js';
 import { FEDORA_POLICY } from '../../src/core/oomd.js';
@@ -255,5 +255,13 @@ describe('episode (pre-kill notification state machine)', () => {
         assert.deepEqual([0, 0.2, 9.1, 10, 10.5, 11, 15, 16, 37.9].map(roundedSeconds), [0, 1, 10, 10, 15, 15, 15, 20, 40]);
         assert.equal(noticeText(3, null).body, 'systemd-oomd will stop an app in about 3 seconds');
         assert.equal(noticeText(1, 'Foo').body, 'systemd-oomd will stop Foo in about 1 second');
+    });
+});
+
+describe('notification texts with hostile names', () => {
+    it('show a container or app name literally, "$&" and "%s" included', () => {
+        assert.equal(noticeText(30, 'a$&b %s').body, 'systemd-oomd will stop a$&b %s in about 30 seconds');
+        assert.equal(noticeText(0, "$'x").body, "systemd-oomd may stop $'x now");
+        assert.equal(killedText('$`y').body, 'systemd-oomd stopped $`y to free memory');
     });
 });

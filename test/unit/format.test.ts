@@ -5,7 +5,7 @@ import {
     accessibleText, describeCountdown, describeSlice, formatBytes, formatPercent, formatSeconds, levelName,
     panelText, sliceName, unescapeUnitName,
 } from '../../src/core/format.js';
-import { setTranslator } from '../../src/core/i18n.js';
+import { fill, setTranslator } from '../../src/core/i18n.js';
 import type { Level } from '../../src/core/level.js';
 import type { OomdVerdict } from '../../src/core/oomd.js';
 
@@ -179,5 +179,14 @@ describe('panelText and accessibleText', () => {
         assert.equal(accessibleText(snapshot('unknown', null, 'Permission denied')), 'Memory pressure is unknown: Permission denied');
         assert.equal(accessibleText(snapshot('unknown', null, null)), 'Memory pressure is unknown');
         assert.equal(accessibleText(snapshot('ok', null)), 'Memory pressure is low');
+    });
+});
+
+describe('fill: names from the system go into texts literally', () => {
+    it('keeps "$&", "$1", "$$" and "%s" in a value as they are, in order', () => {
+        assert.equal(fill('stop %s in %s', '$& $1 $$ %s', '20 s'), 'stop $& $1 $$ %s in 20 s');
+    });
+    it('leaves a place without a value as %s', () => {
+        assert.equal(fill('%s and %s', 'one'), 'one and %s');
     });
 });

@@ -56,6 +56,14 @@ describe('restart (after a kill: did systemd restart the service?)', () => {
             assert.deepEqual(outcomes([failed(0), autoRestart(1), running(3, 1, KILL + 2)]), [null, null, 'restarted']);
         });
 
+        it('the real systemd 257 sequence (test/vm): failed-before-auto-restart is not "stopped", even when it lasts', () => {
+            const before = read(0, 'failed', 'failed-before-auto-restart', 0, KILL - 3600);
+            const later = read(30, 'failed', 'failed-before-auto-restart', 0, KILL - 3600);
+            assert.deepEqual(outcomes([before, later]), [null, null]);
+            assert.deepEqual(outcomes([before, autoRestart(0.5), read(0.8, 'activating', 'auto-restart-queued', 1),
+                running(1.9, 1, KILL + 1.8)]), [null, null, null, 'restarted']);
+        });
+
         it('restarted even when the restart finished before the first read (active since after the kill)', () => {
             assert.deepEqual(outcomes([running(0.2, 1, KILL + 0.15)]), ['restarted']);
         });
