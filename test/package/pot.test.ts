@@ -85,6 +85,23 @@ describe('tools/pot.mjs', function () {
         assert.ok(ids.has('Memory pressure is low'), 'a core message is missing');
     });
 
+    it('po/headroom.pot is current, and every catalogue translates all of it (run `make pot` and msgmerge)', function () {
+        const fresh = join(dir, 'fresh.pot');
+        execFileSync('node', [join(ROOT, 'tools', 'pot.mjs'), fresh], { cwd: ROOT });
+        const committed = msgids(join(ROOT, 'po', 'headroom.pot'));
+        const current = msgids(fresh);
+        assert.deepEqual([...current].filter(id => !committed.has(id)), [], 'messages missing from po/headroom.pot');
+        assert.deepEqual([...committed].filter(id => !current.has(id)), [], 'messages in po/headroom.pot that the sources no longer have');
+        for (const po of readdirSync(join(ROOT, 'po')).filter(f => f.endsWith('.po'))) {
+            const stats = execFileSync('msgfmt', ['--statistics', '-o', '/dev/null', join(ROOT, 'po', po)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+            const ids = msgids(join(ROOT, 'po', po));
+            assert.deepEqual([...current].filter(id => !ids.has(id)), [], `${po}: messages not in the catalogue`);
+            const untranslated = execFileSync('msgattrib', ['--untranslated', '--no-obsolete', join(ROOT, 'po', po)], { encoding: 'utf8' });
+            const fuzzy = execFileSync('msgattrib', ['--only-fuzzy', '--no-obsolete', join(ROOT, 'po', po)], { encoding: 'utf8' });
+            assert.equal(untranslated.trim() + fuzzy.trim(), '', `${po}: untranslated or fuzzy messages (${stats.trim()})`);
+        }
+    });
+
     it('every translation compiles and keeps the placeholders of its message', function () {
         for (const po of readdirSync(join(ROOT, 'po')).filter(f => f.endsWith('.po')))
             execFileSync('msgfmt', ['--check', '-o', '/dev/null', join(ROOT, 'po', po)]);
