@@ -21,8 +21,6 @@ import { watch } from './monitor.js';
 const CALM_STAT_EVERY = 5;
 /** "Near the limit": full avg10 at or above this share of the cgroup's limit. */
 const HOT_SHARE_OF_LIMIT = 0.5;
-/** Stands in until a reading's pressure file has been read. */
-const NOT_READ = fail('missing', 'not read yet');
 
 export interface SamplerOptions {
     /** Where cgroup v2 is mounted (a fixture tree in tests). */
@@ -127,7 +125,7 @@ export class PressureSampler {
         const dir = `${this._opts.root}${path}`;
         const policy = this._opts.policyFor(path);
         const reading: CgroupReading = {
-            path, policy, psi: NOT_READ, pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
+            path, policy, psi: fail('missing', 'not read yet'), pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
         };
         reads.push(this._readKept(`${dir}/memory.pressure`).then(pressure => {
             reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
