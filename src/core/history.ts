@@ -37,4 +37,16 @@ export class PressureHistory {
     get span(): number {
         return this._spanSec;
     }
+
+    /**
+     * What a graph `widthPx` wide shows of this history: the newest value, the limit and warning lines,
+     * and the pixel column the newest point falls in (the curve moves a column every span/width
+     * seconds). A graph needs repainting only when this changes: avg10 moves every 2 s at most, so
+     * about every other sample rather than at each one.
+     */
+    signature(widthPx: number): string {
+        const last = this._points.at(-1);
+        const column = last ? Math.floor(last.time / (this._spanSec / Math.max(1, widthPx))) : -1;
+        return `${column} ${last?.avg10 ?? ''} ${this.limit} ${this.warning} ${this._points.length > 1}`;
+    }
 }

@@ -33,7 +33,9 @@ export function dbusFailure(what: string, error: unknown): { ok: false; error: F
         return fail('no-service', `${what}: ${words}`);
     case 'org.freedesktop.DBus.Error.AccessDenied':
     case 'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired':
-        return fail('denied', `${what}: ${words}`);
+        // dbus-daemon's refusal goes on with every field of the message ("…; type=… sender=…"):
+        // its first clause is what a person needs.
+        return fail('denied', `${what}: ${words.split(';')[0]?.trim() ?? words}`);
     case 'org.freedesktop.systemd1.NoSuchUnit':
         return fail('no-unit', `${what}: ${words}`);
     case 'org.freedesktop.DBus.Error.UnknownMethod':

@@ -19,6 +19,8 @@ export class PressureGraph extends PopupMenu.PopupBaseMenuItem {
 
     private readonly _area: St.DrawingArea;
     private _history: PressureHistory | null = null;
+    /** What the last repaint showed (PressureHistory.signature); a plot that changes nothing is not drawn. */
+    private _shown = '';
 
     constructor() {
         super({ reactive: false, activate: false, can_focus: false, style_class: 'headroom-graph-item' });
@@ -33,6 +35,11 @@ export class PressureGraph extends PopupMenu.PopupBaseMenuItem {
 
     plot(history: PressureHistory): void {
         this._history = history;
+        // Before the first allocation the width is 0: any width gives a signature that differs later.
+        const shown = history.signature(this._area.width);
+        if (shown === this._shown)
+            return;
+        this._shown = shown;
         this._area.queue_repaint();
     }
 

@@ -78,7 +78,7 @@ function dumpDescriptor(list) {
 const manager = Gio.DBusExportedObject.wrapJSObject(MANAGER_XML, {
     DumpByFileDescriptor() {
         if (mode === 'denied') {
-            const e = new Error('Access denied by the test');
+            const e = new Error('Access denied by the test; type="method_call", sender=":1.5" (uid=1000 pid=42 comm="gjs") interface="org.freedesktop.oom1.Manager"');
             e.name = 'org.freedesktop.DBus.Error.AccessDenied';
             throw e;
         }

@@ -87,4 +87,24 @@ describe('PressureHistory', () => {
         h.add({ time: 1201, avg10: null }, 60, 30);
         assert.deepEqual([h.limit, h.warning], [60, 30]);
     });
+
+    it('signature: a 300 px graph of 600 s changes when avg10, the lines or the pixel column change, not at every sample', () => {
+        const h = new PressureHistory(600);
+        const signatures: string[] = [];
+        // avg10 moves every 2 s (the kernel's period); one sample a second.
+        for (let t = 0; t < 60; t++) {
+            h.add({ time: 1000 + t, avg10: 10 + Math.floor(t / 2) }, 80, 40);
+            signatures.push(h.signature(300));
+        }
+        const repaints = signatures.filter((sig, i) => i === 0 || sig !== signatures[i - 1]).length;
+        assert.equal(repaints, 31, 'one repaint per 2 s (and one when the curve gets its second point), not 60');
+        const steady = h.signature(300);
+        h.add({ time: 1060, avg10: 39 }, 80, 40);
+        const sameValue = h.signature(300);
+        h.add({ time: 1060.5, avg10: 39 }, 80, 40);
+        assert.equal(h.signature(300), sameValue, 'the same value in the same column: nothing to repaint');
+        assert.notEqual(sameValue, steady);
+        h.add({ time: 1060.6, avg10: 39 }, 70, 35);
+        assert.notEqual(h.signature(300), sameValue, 'a new limit is drawn');
+    });
 });
