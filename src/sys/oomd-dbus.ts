@@ -1,5 +1,6 @@
-// D-Bus plumbing for src/sys/oomd.ts: asynchronous calls that end in a Result, reading a file
-// descriptor handed over by a method reply, and typed reads of single values out of variants.
+// D-Bus plumbing for src/sys/oomd.ts and src/sys/restart.ts: systemd's names, asynchronous calls that
+// end in a Result, reading a file descriptor handed over by a method reply, and typed reads of single
+// values out of variants.
 //
 // Nothing here unpacks a whole a{sv}: a systemd unit's GetAll carries dozens of `t` values set to
 // UINT64_MAX ("unset"), and converting each to a JS number makes GJS warn about lost precision.
@@ -8,6 +9,13 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import { fail, ok, type Failure, type Result } from '../core/result.js';
+
+/** systemd's manager (PID 1 on the system bus, the user manager on the session bus) and its objects. */
+export const SYSTEMD_NAME = 'org.freedesktop.systemd1';
+export const SYSTEMD_PATH = '/org/freedesktop/systemd1';
+export const SYSTEMD_MANAGER = 'org.freedesktop.systemd1.Manager';
+export const SYSTEMD_UNIT = 'org.freedesktop.systemd1.Unit';
+export const PROPERTIES = 'org.freedesktop.DBus.Properties';
 
 /** How long a peer may take to answer; a hung systemd-oomd must not hang the menu. */
 export const CALL_TIMEOUT_MS = 5000;

@@ -26,20 +26,15 @@ import type { OomdPolicy } from '../core/oomd.js';
 import { fail, ok, type Failure, type Result } from '../core/result.js';
 import { isDirectory, listChildren, readText } from './files.js';
 import {
-    boxedOf, call, callWithFds, CALL_TIMEOUT_MS, closeFd, lookup, objectPathOf, readFdText, stringOf, uint32Of,
-    uint64Of,
+    boxedOf, call, callWithFds, CALL_TIMEOUT_MS, closeFd, lookup, objectPathOf, PROPERTIES, readFdText, stringOf,
+    SYSTEMD_MANAGER, SYSTEMD_NAME, SYSTEMD_PATH, SYSTEMD_UNIT, uint32Of, uint64Of,
 } from './oomd-dbus.js';
 import { run } from './subprocess.js';
 
 export const OOM1_NAME = 'org.freedesktop.oom1';
 export const OOM1_PATH = '/org/freedesktop/oom1';
 export const OOM1_MANAGER = 'org.freedesktop.oom1.Manager';
-const SYSTEMD_NAME = 'org.freedesktop.systemd1';
-const SYSTEMD_PATH = '/org/freedesktop/systemd1';
-const SYSTEMD_MANAGER = 'org.freedesktop.systemd1.Manager';
-const SYSTEMD_UNIT = 'org.freedesktop.systemd1.Unit';
 const SYSTEMD_SLICE = 'org.freedesktop.systemd1.Slice';
-const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const OOMD_UNIT = 'systemd-oomd.service';
 
 /** oomd's dump is a few KiB per hundred cgroups; anything beyond this is not a dump. */

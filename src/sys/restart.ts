@@ -17,14 +17,11 @@ import type { Disposer } from '../core/disposer.js';
 import {
     DEFAULT_RESTART_SETTINGS, judgeRestart, READ_SCHEDULE_SEC, type RestartOutcome, type RestartSettings, type UnitSample,
 } from '../core/restart.js';
-import { boxedOf, call, objectPathOf, stringOf, uint64Of } from './oomd-dbus.js';
+import {
+    boxedOf, call, objectPathOf, PROPERTIES, stringOf, SYSTEMD_MANAGER, SYSTEMD_NAME, SYSTEMD_PATH, SYSTEMD_UNIT, uint64Of,
+} from './oomd-dbus.js';
 
-const SYSTEMD_NAME = 'org.freedesktop.systemd1';
-const SYSTEMD_PATH = '/org/freedesktop/systemd1';
-const SYSTEMD_MANAGER = 'org.freedesktop.systemd1.Manager';
-const SYSTEMD_UNIT = 'org.freedesktop.systemd1.Unit';
 const SYSTEMD_SERVICE = 'org.freedesktop.systemd1.Service';
-const PROPERTIES = 'org.freedesktop.DBus.Properties';
 
 export interface RestartWatchOptions {
     /** The bus of the unit's manager: the session bus for the user's units, the system bus for PID 1's. */
