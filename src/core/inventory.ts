@@ -105,10 +105,10 @@ export function buildInventory(entries: readonly CgroupEntry[], managerPath: str
 }
 
 /**
- * The cgroups whose memory.stat the shown rows need for their "in use · cache" split: every scanned
- * cgroup of the top N apps and containers, and everything below them (what other rows hold inside
- * them is taken out by value). Ranking needs only memory.current, so the scanner can ask this before
- * it reads any memory.stat. Paths below the cgroup root, as in the entries.
+ * The cgroups whose memory.stat the shown rows need for their "in use · cache" split: the top-most
+ * cgroups of the top N apps and containers (a parent's numbers include its children), and the cgroups
+ * of other rows inside them, whose share is taken out. Ranking needs only memory.current, so the
+ * scanner can ask this before it reads any memory.stat. Paths below the cgroup root, as in the entries.
  */
 export function detailPaths(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Set<string> {
     const tree = new Tree(entries, managerPath.replace(/\/+$/, ''));
@@ -118,7 +118,7 @@ export function detailPaths(entries: readonly CgroupEntry[], managerPath: string
         ...apps.slice(0, topN).map(a => `app:${a.appId}`),
         ...containers.slice(0, topN).map(c => `container:${c.id}`),
     ];
-    return new Set(keys.flatMap(key => tree.subtreesOf(key)));
+    return new Set(keys.flatMap(key => tree.statPathsOf(key)));
 }
 
 function shownCount(topN: number): number {
@@ -248,16 +248,25 @@ class Tree {
         return [...new Set(this._containerUnits.values())];
     }
 
-    /** The absolute paths of a group's top-most cgroups and of every scanned cgroup below them. */
-    subtreesOf(key: string): string[] {
+    /**
+     * The cgroups whose anon and file make up a group's row (absolute paths): its top-most cgroups, and
+     * inside them the top-most cgroups of other groups, whose share is taken out (_foreignIn).
+     */
+    statPathsOf(key: string): string[] {
         const out: string[] = [];
         const visit = (rel: string) => {
-            out.push(this._absolute(rel));
-            for (const child of this._children.get(rel) ?? [])
-                visit(child);
+            for (const child of this._children.get(rel) ?? []) {
+                const childKey = this._keys.get(child) ?? null;
+                if (childKey === null || childKey === key)
+                    visit(child);
+                else
+                    out.push(this._absolute(child));
+            }
         };
-        for (const top of this._topMost(key))
+        for (const top of this._topMost(key)) {
+            out.push(this._absolute(top));
             visit(top);
+        }
         return out;
     }
 

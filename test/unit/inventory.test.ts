@@ -547,22 +547,36 @@ describe('detailPaths: whose memory.stat the shown rows need', () => {
         entry('session.slice/org.gnome.Shell@wayland.service', 300 * MB),
     ].map(withoutStat);
 
-    it('picks every cgroup of the top N apps and containers, and nothing else', () => {
+    it('picks the top-most cgroups of the top N apps and containers, and nothing else', () => {
         const paths = detailPaths(tree, MANAGER, { ...OPTS, topN: 2 });
         const rel = [...paths].map(p => p.slice(MANAGER.length + 1)).sort();
         assert.deepEqual(rel, [
             'app.slice/app-gnome-firefox-4242.scope',
             'app.slice/app-gnome-firefox-9001.scope',
-            'app.slice/jellyfin.service',
-            `app.slice/jellyfin.service/libpod-payload-${JELLY}`,
-            'app.slice/jellyfin.service/runtime',
             'app.slice/app-org.gnome.Terminal.slice',
-            'app.slice/app-org.gnome.Terminal.slice/vte-spawn-1.scope',
-            'app.slice/app-org.gnome.Terminal.slice/vte-spawn-2.scope',
+            'app.slice/jellyfin.service',
             `user.slice/libpod-${IMMICH}.scope`,
-            `user.slice/libpod-${IMMICH}.scope/container`,
             `user.slice/libpod-conmon-${IMMICH}.scope`,
         ].sort());
+    });
+
+    it('adds another row\'s cgroups inside a shown one, so that their share can be taken out', () => {
+        const nested = [
+            entry('app.slice/app-org.gnome.Terminal.slice', 3000 * MB, { leaf: false }),
+            entry('app.slice/app-org.gnome.Terminal.slice/vte-spawn-1.scope', 400 * MB),
+            entry('app.slice/app-org.gnome.Terminal.slice/jellyfin.service', 2503 * MB, { leaf: false }),
+            entry(`app.slice/app-org.gnome.Terminal.slice/jellyfin.service/libpod-payload-${JELLY}`, 2500 * MB),
+        ];
+        const paths = detailPaths(nested.map(withoutStat), MANAGER, { ...OPTS, topN: 1 });
+        assert.deepEqual([...paths].map(p => p.slice(MANAGER.length + 1)).sort(), [
+            'app.slice/app-org.gnome.Terminal.slice',
+            'app.slice/app-org.gnome.Terminal.slice/jellyfin.service',
+        ]);
+        const partial = nested.map(e => (paths.has(e.path) ? e : withoutStat(e)));
+        const full = buildInventory(nested, MANAGER, { ...OPTS, topN: 1 });
+        const read = buildInventory(partial, MANAGER, { ...OPTS, topN: 1 });
+        assert.deepEqual(read.apps.map(a => [a.anon, a.file]), full.apps.map(a => [a.anon, a.file]));
+        assert.deepEqual(read.containers.map(c => [c.anon, c.file]), full.containers.map(c => [c.anon, c.file]));
     });
 
     it('with those read, the shown rows have their in-use and cache split', () => {
