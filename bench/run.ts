@@ -438,11 +438,12 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
             `${v.settleSec} s after the shell started), enabled with the menu closed (${v.enableSettleSec} s after enabling, so Headroom's`,
             'one-off start is left out), enabled with the menu open. Session start', `${v.startSec.toFixed(1)} s.`,
             '',
-            '| Window | Process (all threads) | Main thread | Frames painted | 10 ms timer lateness in the shell: p99 / worst |',
-            '| --- | --- | --- | --- | --- |',
+            '| Window | Process (all threads) | Main thread | Frames painted | 10 ms timer lateness in the shell: p99 / worst | Firings over 16.7 ms | Shell GCs: major / minor |',
+            '| --- | --- | --- | --- | --- | --- | --- |',
             ...([['disabled', v.disabled], ['enabled, menu closed', v.closed], ['enabled, menu open', v.open]] as const).map(([name, w]) =>
                 `| ${name} | ${w.processMsPerSec} ms/s | ${w.mainMsPerSec} ms/s | ${w.framesPerSec ?? 'n/a'} /s | ` +
-                `${w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms (${w.lateness.firings} firings)` : 'n/a'} |`),
+                `${w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms (${w.lateness.firings} firings)` : 'n/a'} | ` +
+                `${w.lateness ? w.lateness.overFrame : 'n/a'} | ${w.lateness ? `${w.lateness.majorGCs} / ${w.lateness.minorGCs}` : 'n/a'} |`),
             '',
             'The lateness column is benchmark 3 inside the real shell: a 10 ms timeout at the default priority, added through the',
             'test harness\'s Eval for each window. It shows the shell\'s own blocking (its garbage collections, painting a frame in',

@@ -24,7 +24,11 @@ export interface ShellWindow {
     /** Frames the stage painted per second (its after-paint signal), or null if it could not be counted. */
     framesPerSec: number | null;
     /** A 10 ms timeout inside the shell: how late its firings were (main-loop blocking), or null. */
-    lateness: { firings: number; worstMs: number; p99Ms: number } | null;
+    lateness: {
+        firings: number; worstMs: number; p99Ms: number;
+        /** Firings later than a 60 Hz frame (16.7 ms), and the shell's garbage collections in the window. */
+        overFrame: number; majorGCs: number; minorGCs: number;
+    } | null;
     seconds: number;
 }
 
@@ -60,7 +64,16 @@ const COUNT_FRAMES = `(() => {
     const stage = global.stage;
     const old = globalThis.__headroomBench;
     if (old) { stage.disconnect(old.id); GLib.source_remove(old.timer); }
-    const counter = { frames: 0, id: 0, timer: 0, last: 0, late: [] };
+    const gcs = () => {
+        const path = GLib.get_tmp_dir() + '/headroom-bench-gc-' + GLib.uuid_string_random() + '.json';
+        imports.system.dumpMemoryInfo(path);
+        const [, bytes] = GLib.file_get_contents(path);
+        GLib.unlink(path);
+        const text = new TextDecoder().decode(bytes);
+        const info = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
+        return { major: info.majorGCCount, minor: info.minorGCCount };
+    };
+    const counter = { frames: 0, id: 0, timer: 0, last: 0, late: [], gcs, gcAtStart: gcs() };
     counter.id = stage.connect('after-paint', () => { counter.frames++; });
     counter.timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
         const t = GLib.get_monotonic_time();
@@ -78,7 +91,10 @@ const FRAMES_COUNTED = `(() => {
     globalThis.__headroomBench = null;
     const late = counter.late.sort((a, b) => a - b);
     const at = q => late.length === 0 ? 0 : late[Math.min(late.length - 1, Math.ceil(q * late.length) - 1)] / 1000;
-    return JSON.stringify({ frames: counter.frames, firings: late.length, worstMs: at(1), p99Ms: at(0.99) });
+    const gc = counter.gcs();
+    return JSON.stringify({ frames: counter.frames, firings: late.length, worstMs: at(1), p99Ms: at(0.99),
+        overFrame: late.filter(l => l > 16667).length,
+        majorGCs: gc.major - counter.gcAtStart.major, minorGCs: gc.minor - counter.gcAtStart.minor });
 })()`;
 
 /** CPU per second of gnome-shell over `seconds`; the shell is called only before and after. */
@@ -96,14 +112,16 @@ async function window(pid: number, seconds: number, evaluate: Eval): Promise<She
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const counted = counting ? evaluate(FRAMES_COUNTED) : null;
     const probe = typeof counted === 'string'
-        ? JSON.parse(counted) as { frames: number; firings: number; worstMs: number; p99Ms: number }
+        ? JSON.parse(counted) as { frames: number; firings: number; worstMs: number; p99Ms: number; overFrame: number; majorGCs: number; minorGCs: number }
         : null;
     const round = (x: number) => Math.round(x * 100) / 100;
     return {
         processMsPerSec: round(((b.processTicks - a.processTicks) * 10) / wall),
         mainMsPerSec: round((b.mainNs - a.mainNs) / 1e6 / wall),
         framesPerSec: probe ? round(probe.frames / wall) : null,
-        lateness: probe ? { firings: probe.firings, worstMs: round(probe.worstMs), p99Ms: round(probe.p99Ms) } : null,
+        lateness: probe
+            ? { firings: probe.firings, worstMs: round(probe.worstMs), p99Ms: round(probe.p99Ms), overFrame: probe.overFrame, majorGCs: probe.majorGCs, minorGCs: probe.minorGCs }
+            : null,
         seconds: round(wall),
     };
 }
