@@ -1,7 +1,8 @@
 // Helpers for notify.e2e.ts and the demo (demo.ts): the seed incident's synthetic trace
 // (src/core/traces.ts) turned into file contents for the seed fixture, a pump that writes them once a
 // second from a worker thread, the stand-in systemd-oomd (test/dbus/fake-oomd.js) on the session's
-// system bus, and readers of Headroom's notifications and of the banner (run inside the shell).
+// system bus, the stand-in user manager (test/dbus/fake-systemd.js) on its session bus, and readers of
+// Headroom's notifications and of the banner (run inside the shell).
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {chmodSync, copyFileSync, mkdirSync, writeFileSync} from 'node:fs';
@@ -367,6 +368,85 @@ export class FakeOomd {
     }
 }
 
+// ---- the stand-in user manager -----------------------------------------------------------------
+
+export const SYSTEMD_CONTROL = 'org.headroom.Test.FakeSystemd';
+/** The session's bus (shell.sh: dbus-daemon --session on this address; no systemd owns a name on it). */
+const SESSION_BUS = 'unix:path=/run/user/1000/bus';
+
+/** What SetUnitState of test/dbus/fake-systemd.js changes (its field names). */
+export interface UnitState {
+    activeState?: string;
+    subState?: string;
+    nRestarts?: number;
+    result?: string;
+    /** ActiveEnterTimestampMonotonic becomes now. */
+    entered?: boolean;
+}
+
+/**
+ * test/dbus/fake-systemd.js on the session's bus, as uid 1000: the user's systemd manager as Headroom's
+ * restart watch asks it (org.freedesktop.systemd1: GetUnit, the unit's properties, PropertiesChanged).
+ * A session bus lets anyone own any name: no policy needed.
+ */
+export class FakeSystemd {
+    private _proc: ChildProcess | null = null;
+    private _output = '';
+
+    constructor(private readonly _shell: GnomeShellSession) {}
+
+    /** Starts the stand-in with `units` (unit name → fake-systemd.js' unit fields); resolves once it owns its names. */
+    async start(units: Record<string, object>): Promise<void> {
+        const dir = this._shell.hostPath();
+        copyFileSync(join(REPO_ROOT, 'test', 'dbus', 'fake-systemd.js'), join(dir, 'fake-systemd.js'));
+        writeFileSync(join(dir, 'user-units.json'), JSON.stringify(units));
+        chmodSync(join(dir, 'fake-systemd.js'), 0o644);
+        chmodSync(join(dir, 'user-units.json'), 0o644);
+        const p = this._proc = spawn('bash', [SHELL_SH, 'exec', 'gjs', '-m', this._shell.sessionPath('fake-systemd.js'),
+            SESSION_BUS, this._shell.sessionPath('user-units.json')], {stdio: ['ignore', 'pipe', 'pipe']});
+        p.stdout?.on('data', (d: Buffer) => {
+            this._output += d.toString();
+        });
+        p.stderr?.on('data', (d: Buffer) => {
+            this._output += d.toString();
+        });
+        await waitFor('the stand-in systemd ready', () => {
+            if (p.exitCode !== null)
+                throw new Error(`fake-systemd exited (${p.exitCode}): ${this._output}`);
+            return /^ready$/m.test(this._output);
+        }, 20_000, 100);
+    }
+
+    get output(): string {
+        return this._output;
+    }
+
+    private _call(method: string, ...args: string[]): void {
+        this._shell.execOk(['gdbus', 'call', '--session', '--dest', SYSTEMD_CONTROL, '--object-path', '/org/headroom/Test',
+            '--method', `${SYSTEMD_CONTROL}.${method}`, ...args]);
+    }
+
+    /** Changes a listed unit's state; with `signal`, PropertiesChanged as systemd sends it. */
+    setUnitState(unit: string, state: UnitState, signal = true): void {
+        this._call('SetUnitState', unit, JSON.stringify(state), signal ? 'true' : 'false');
+    }
+
+    /** Ends the stand-in (the session's end would as well). */
+    async quit(): Promise<void> {
+        const p = this._proc;
+        if (p?.exitCode !== null)
+            return;
+        try {
+            this._call('Quit');
+        } catch {
+            // the session may be gone already
+        }
+        for (let i = 0; i < 30 && p.exitCode === null; i++)
+            await sleep(100);
+        this._proc = null;
+    }
+}
+
 /**
  * `oomctl dump` text (systemd 257's format, as test/fixtures/oomd/fedora42-v257.dump) saying that
  * oomd watches the user manager's slices present in the fixture, each with Fedora's 80 % / 20 s.
@@ -475,6 +555,51 @@ export const BANNER_JS = `(() => {
         expanded: !!b.expanded, x, y, w, h, buttons, settled, panelBottom: Math.round(py + Main.panel.height),
         stage: {w: global.stage.width, h: global.stage.height}};
 })()`;
+
+export interface ListedMessage {
+    /** The text of the label that holds the searched text (the whole body, as the message list shows it). */
+    text: string;
+    /** Pango ellipsized that label: part of its text is not on screen. */
+    ellipsized: boolean;
+    /** The message's expand button (its header's chevron): centre, and whether it can be clicked. */
+    expand: {x: number; y: number; mapped: boolean; reactive: boolean; opacity: number} | null;
+    expanded: boolean;
+    /** The label, and the open calendar menu around it, in stage pixels. */
+    label: {x: number; y: number; w: number; h: number};
+    menu: {x: number; y: number; w: number; h: number};
+}
+
+/**
+ * JS: opens the calendar menu (the message list) and returns the mapped label whose text includes
+ * `text`, or null while there is none (the menu opens animated: poll). Close it with CLOSE_LIST_JS.
+ */
+export function listedMessageJs(text: string): string {
+    return `(() => {
+    const menu = Main.panel.statusArea.dateMenu.menu;
+    if (!menu.isOpen) menu.open(false);
+    const box = a => { const [x, y] = a.get_transformed_position(); const [w, h] = a.get_transformed_size();
+        return {x, y, w, h}; };
+    const find = a => {
+        if (a instanceof St.Label && a.mapped && a.text.includes(${JSON.stringify(text)})) return a;
+        for (const c of a.get_children()) { const f = find(c); if (f) return f; }
+        return null;
+    };
+    const label = find(menu.actor);
+    if (!label || menu.actor.opacity !== 255 || !label.has_allocation()) return null;
+    const l = box(label), m = box(menu.actor);
+    // Laid out: a menu just opened is mapped a frame before it has a size.
+    if (l.w < 1 || l.h < 1 || m.w < 1 || m.h < 1) return null;
+    let message = label.get_parent();
+    while (message && !message._header?.expandButton) message = message.get_parent();
+    const b = message?._header.expandButton;
+    const expand = b ? (([x, y]) => ({x, y, mapped: b.mapped, reactive: b.reactive, opacity: b.opacity}))(actorCenter(b))
+        : null;
+    return {text: label.text, ellipsized: label.clutter_text.get_layout().is_ellipsized(), expand,
+        expanded: !!message?.expanded, label: l, menu: m};
+})()`;
+}
+
+export const CLOSE_LIST_JS = 'Main.panel.statusArea.dateMenu.menu.close(false)';
 
 /** The screen area around a banner (a margin for its shadow, below the top bar); the top 200 px if none. */
 export function bannerArea(b: Banner | null): {x: number; y: number; w: number; h: number} {

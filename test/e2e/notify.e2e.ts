@@ -1,20 +1,24 @@
 // End-to-end: Headroom's notifications in a real headless GNOME Shell. The seed incident's synthetic
 // trace (src/core/traces.ts: app.slice's full stall climbing to 92 %, the Jellyfin payload reclaiming
 // fastest) is replayed once a second into a copy of the seed fixture; a stand-in systemd-oomd
-// (test/dbus/fake-oomd.js) owns org.freedesktop.oom1 on the session's system bus and emits Killed; a fake
-// podman records its argv. Needs root; see README.md.
+// (test/dbus/fake-oomd.js) owns org.freedesktop.oom1 on the session's system bus and emits Killed; a
+// stand-in user manager (test/dbus/fake-systemd.js) owns org.freedesktop.systemd1 on its session bus and
+// restarts jellyfin.service after the kill; a fake podman records its argv. Needs root; see README.md.
 import assert from 'node:assert/strict';
 import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {FakePodman, FixtureCopy} from './inventory-helpers.js';
 import {GnomeShellSession, HEADROOM_UUID, HEADROOM_ZIP, REPO_ROOT, SCREENSHOT_DIR, logErrors, sleep, waitFor} from './lib.js';
 import {
-    BANNER_JS, CURRENT_JS, FakeOomd, Pump, RECORDER_JS, SEEN_JS, URGENCY, bannerArea, bumpEvent, managerDir,
-    seedIncidentPlan, seedOomdDump, type Banner, type IncidentPlan, type SeenNotification,
+    BANNER_JS, CLOSE_LIST_JS, CURRENT_JS, FakeOomd, FakeSystemd, Pump, RECORDER_JS, SEEN_JS, URGENCY, bannerArea,
+    bumpEvent, listedMessageJs, managerDir, seedIncidentPlan, seedOomdDump, type Banner, type IncidentPlan,
+    type ListedMessage, type SeenNotification,
 } from './notify-helpers.js';
 
 const WARNING_BODY = /^systemd-oomd (will stop jellyfin in .+|may stop jellyfin now)$/;
 const KILLED_BODY = 'systemd-oomd stopped jellyfin to free memory';
+const RESTART_LINE = 'systemd restarted jellyfin.service';
+const RESTARTED_BODY = `${KILLED_BODY}\n${RESTART_LINE}`;
 const KERNEL_BODY = /^The kernel stopped a process in (.+): it ran out of memory before systemd-oomd acted$/;
 
 describe('Headroom notifications in GNOME Shell (e2e)', function () {
@@ -23,11 +27,13 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
     const seed = new FixtureCopy(shell, 'seed');
     const podman = new FakePodman(shell);
     const oomd = new FakeOomd(shell);
+    const systemd = new FakeSystemd(shell);
     const uuid = JSON.stringify(HEADROOM_UUID);
     let plan: IncidentPlan;
     let pump: Pump | null = null;
     let jellyfinId = '';
     let warningId = 0;
+    let killedId = 0;
     const timings: string[] = [];
 
     const seen = (): SeenNotification[] => {
@@ -57,6 +63,7 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
     before(async function () {
         assert.ok(existsSync(HEADROOM_ZIP), `${HEADROOM_ZIP} missing: run 'make pack' first`);
         assert.ok(existsSync(join(REPO_ROOT, 'test', 'dbus', 'fake-oomd.js')), 'test/dbus/fake-oomd.js (the stand-in oomd)');
+        assert.ok(existsSync(join(REPO_ROOT, 'test', 'dbus', 'fake-systemd.js')), 'test/dbus/fake-systemd.js (the stand-in systemd)');
         mkdirSync(SCREENSHOT_DIR, {recursive: true});
         seed.create();
         plan = seedIncidentPlan(seed);
@@ -78,14 +85,17 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
         const log = readFileSync(shell.paths.log, 'utf8');
         assert.doesNotMatch(log, /INSTALL FAILED/, log);
         assert.equal(shell.eval<boolean>(RECORDER_JS), true);
-        // oomd is up before Headroom starts, as on a Fedora desktop.
+        // oomd and the user's systemd are up before Headroom starts, as on a Fedora desktop. The user
+        // manager knows jellyfin.service, running (NRestarts 0) until oomd kills its payload.
         await oomd.start(seedOomdDump(seed));
+        await systemd.start({'jellyfin.service': {}});
     });
 
     after(async function () {
         pump?.stop();
         podman.release();
         await oomd.quit();
+        await systemd.quit();
         shell.stop();
         if (timings.length > 0)
             console.log(`      timings (trace seconds): ${timings.join('; ')}`);
@@ -169,7 +179,9 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
         await p.waitWritten(plan.killT, (plan.killT + 5) * 1000);
         oomd.emitKilled(plan.payloadCgroup, 'memory-pressure');
         const sentAt = p.now();
-        const after = await waitSeen('the after-kill notification', n => n.body === KILLED_BODY, 8000);
+        // Its first text (the restart news comes later, into the same notification: see the next test).
+        const after = await waitSeen('the after-kill notification', n => n.bodies[0] === KILLED_BODY, 8000);
+        killedId = after.id;
         timings.push(`Killed sent ${sentAt.toFixed(1)}, notified ${p.timeOf(after.addedAt).toFixed(1)}`);
         assert.equal(after.title, 'Memory pressure');
         assert.equal(after.urgency, URGENCY.HIGH);
@@ -182,6 +194,49 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
         assert.equal(b.body, KILLED_BODY);
         // Still one warning for the whole episode: the kill did not bring it back.
         assert.equal(critical(seen()).length, 1, JSON.stringify(seen()));
+        // The user manager running jellyfin.service has not moved yet: nothing added to the text.
+        assert.deepEqual(seen().find(n => n.id === killedId)?.bodies, [KILLED_BODY]);
+    });
+
+    it(`adds systemd's restart to that same notification: "${RESTART_LINE}"`, async function () {
+        // As systemd 257 does with Restart=always (src/core/restart.ts): down with a restart scheduled,
+        // then active again, one restart more, each change sent as PropertiesChanged.
+        systemd.setUnitState('jellyfin.service', {activeState: 'activating', subState: 'auto-restart'});
+        await sleep(300);
+        systemd.setUnitState('jellyfin.service', {activeState: 'active', subState: 'running', nRestarts: 1, entered: true});
+        const restarted = await waitSeen('the restart news', n => n.id === killedId && n.body === RESTARTED_BODY, 8000);
+        assert.deepEqual(restarted.bodies, [KILLED_BODY, RESTARTED_BODY], 'updated once, in place');
+        assert.equal(restarted.destroyed, null, 'still there');
+        assert.equal(restarted.urgency, URGENCY.HIGH);
+        assert.equal(restarted.title, 'Memory pressure');
+        assert.equal(seen().length, killedId, `no new notification for the restart: ${JSON.stringify(seen())}`);
+        const now = shell.eval<{id: number | null; body: string}[]>(CURRENT_JS);
+        assert.deepEqual(now.map(n => [n.id, n.body]), [[killedId, RESTARTED_BODY]]);
+
+        // In the message list. GNOME's Message shows a body's lines joined by spaces (messageList.js, its
+        // body setter: text.replace(/\n/g, ' ')), on one ellipsized line until the message is expanded.
+        const listedJs = listedMessageJs(RESTART_LINE);
+        try {
+            const listed = await waitFor('the restart news in the message list', () =>
+                shell.eval<ListedMessage | null>(listedJs) ?? undefined, 5000, 200);
+            assert.equal(listed.text, RESTARTED_BODY.replace(/\n/g, ' '));
+            assert.equal(listed.ellipsized, true, `one line, cut, before expanding: ${JSON.stringify(listed)}`);
+            const e = listed.expand;
+            assert.ok(e?.mapped && e.reactive && e.opacity === 255, `the expand button is on screen: ${JSON.stringify(listed)}`);
+            // A real click on the message's chevron.
+            shell.eval(`click(${e.x}, ${e.y})`);
+            const whole = await waitFor('the message expanded, its body whole', () => {
+                const x = shell.eval<ListedMessage | null>(listedJs);
+                return x?.expanded && !x.ellipsized ? x : undefined;
+            }, 5000, 200);
+            shell.screenshot(join(SCREENSHOT_DIR, 'notify-restart.png'), whole.menu);
+            assert.equal(whole.text, RESTARTED_BODY.replace(/\n/g, ' '));
+            assert.ok(whole.label.h > listed.label.h, `wrapped onto more lines: ${JSON.stringify([listed.label, whole.label])}`);
+            assert.ok(whole.label.x >= whole.menu.x && whole.label.x + whole.label.w <= whole.menu.x + whole.menu.w &&
+                whole.label.y + whole.label.h <= whole.menu.y + whole.menu.h, `the body inside the menu: ${JSON.stringify(whole)}`);
+        } finally {
+            shell.eval(CLOSE_LIST_JS);
+        }
     });
 
     it('tells the user when the kernel\'s OOM killer acts in app.slice (memory.events oom_kill)', async function () {
