@@ -22,7 +22,7 @@
 //    state is visible (PropertiesChanged shows it), and its SubState says a restart follows.
 //    `holdSec` is for restarts others make (OnFailure= units, podman).
 
-import { _ } from './i18n.js';
+import { _, fill } from './i18n.js';
 
 export type ManagerKind = 'user' | 'system';
 
@@ -162,7 +162,11 @@ export function restartSentence(outcome: RestartOutcome, unit: string): string |
     }
 }
 
-/** The after-kill body with the restart news after it, one sentence a line. */
+/**
+ * The after-kill body with the restart news after it. One run of text: the shell's message list turns
+ * line breaks into spaces, so the two sentences are joined as sentences.
+ */
 export function withRestart(body: string, sentence: string | null): string {
-    return sentence === null ? body : `${body}\n${sentence}`;
+    // Translators: two sentences in a row, the news of a kill and then of a restart.
+    return sentence === null ? body : fill(_('%s. %s'), body, sentence);
 }

@@ -135,7 +135,7 @@ describe('restart (after a kill: did systemd restart the service?)', () => {
 
         it('goes on a line of its own after the kill news', () => {
             assert.equal(withRestart('systemd-oomd stopped jellyfin to free memory', 'systemd restarted jellyfin.service'),
-                'systemd-oomd stopped jellyfin to free memory\nsystemd restarted jellyfin.service');
+                'systemd-oomd stopped jellyfin to free memory. systemd restarted jellyfin.service');
             assert.equal(withRestart('body', null), 'body');
         });
     });
