@@ -19,6 +19,8 @@ import { watch } from './monitor.js';
 
 /** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
 const CALM_STAT_EVERY = 5;
+/** A sample waits this long for its reads; one that has not answered by then is reported, not awaited. */
+const SAMPLE_LIMIT_MS = 5000;
 /** "Near the limit": full avg10 at or above this share of the cgroup's limit. */
 const HOT_SHARE_OF_LIMIT = 0.5;
 
@@ -39,6 +41,8 @@ export interface SamplerOptions {
      * a cgroup2 file system, whose files the kernel writes anew for every read from offset 0.
      */
     keepFilesOpen?: boolean;
+    /** How long a sample waits for its reads (default 5 s; tests shorten it). */
+    sampleLimitMs?: number;
 }
 
 export class PressureSampler {
@@ -53,6 +57,8 @@ export class PressureSampler {
     private _ticks = 0;
     /** Pressure is up somewhere: read memory.stat at every sample of the slices near their limit. */
     hot = false;
+    /** Files with a read in progress. */
+    private readonly _reading = new Set<string>();
     /** The last full avg10 read per slice. */
     private readonly _lastFull = new Map<string, number>();
     /** Slices whose memory.events was read and has not changed since. */
@@ -113,21 +119,43 @@ export class PressureSampler {
         // Every read of the sample at once, in one flat list: a sample is a handful of completions, and
         // each promise layer around them costs the main loop too.
         const reads: Promise<void>[] = [];
-        const readings = this._paths.map(path => this._read(path, reads));
-        await Promise.all(reads);
+        const sample = { open: true };
+        const readings = this._paths.map(path => this._read(path, reads, sample));
+        // A read that never answers (a kernfs read stuck on a lock, a GIO completion that is never
+        // dispatched) must not stop the sampling: after the limit the sample goes out with what it has,
+        // and the files still being read are skipped by later samples until their read ends.
+        let timer = 0;
+        const limit = new Promise<void>(resolve => {
+            timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS, () => {
+                timer = 0;
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            });
+        });
+        await Promise.race([Promise.all(reads), limit]);
+        if (timer !== 0)
+            GLib.source_remove(timer);
+        sample.open = false;
         if (this._cancellable.is_cancelled())
             return;
         this._opts.onSample({ time, readings }, this._reason);
     }
 
-    /** Starts the reads of one cgroup (pushed to `reads`); the reading is filled in as they finish. */
-    private _read(path: string, reads: Promise<void>[]): CgroupReading {
+    /**
+     * Starts the reads of one cgroup (pushed to `reads`); the reading is filled in as they finish, while
+     * the sample is still open (a late answer is not written into a sample that went out).
+     */
+    private _read(path: string, reads: Promise<void>[], sample: { open: boolean }): CgroupReading {
         const dir = `${this._opts.root}${path}`;
         const policy = this._opts.policyFor(path);
+        const pressureFile = `${dir}/memory.pressure`;
         const reading: CgroupReading = {
-            path, policy, psi: fail('missing', 'not read yet'), pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
+            path, policy, pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
+            psi: fail('timeout', `${pressureFile} did not answer within ${(this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) / 1000} s`),
         };
-        reads.push(this._readKept(`${dir}/memory.pressure`).then(pressure => {
+        reads.push(this._readKept(pressureFile).then(pressure => {
+            if (!sample.open)
+                return;
             reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
             if (reading.psi.ok)
                 this._lastFull.set(path, reading.psi.value.full.avg10);
@@ -137,6 +165,8 @@ export class PressureSampler {
         const near = (this._lastFull.get(path) ?? 0) >= policy.limitPercent * HOT_SHARE_OF_LIMIT;
         if ((this.hot && near) || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path)) {
             reads.push(this._readKept(`${dir}/memory.stat`).then(stat => {
+                if (!sample.open)
+                    return;
                 const parsed = stat.ok ? parseKeyValues(stat.value) : null;
                 reading.pgscan = parsed?.ok ? parsed.value.get('pgscan') ?? null : null;
                 this._pgscan.set(path, reading.pgscan);
@@ -145,7 +175,9 @@ export class PressureSampler {
         // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
         if (!this._eventsRead.has(path)) {
             this._eventsRead.add(path);
-            reads.push(readText(`${dir}/memory.events`, this._cancellable).then(events => {
+            reads.push(this._once(`${dir}/memory.events`, () => readText(`${dir}/memory.events`, this._cancellable)).then(events => {
+                if (!sample.open)
+                    return;
                 const parsed = events.ok ? parseKeyValues(events.value) : null;
                 reading.oomKills = parsed?.ok ? parsed.value.get('oom_kill') ?? null : undefined;
             }));
@@ -155,14 +187,27 @@ export class PressureSampler {
 
     /** Reads a file that is read every sample: kept open on cgroupfs, opened each time elsewhere. */
     private _readKept(path: string): ReturnType<typeof readText> {
-        if (!this._keepOpen || this._open === null)
-            return readText(path, this._cancellable);
-        let file = this._open.get(path);
-        if (!file) {
-            file = new PseudoFile(path);
-            this._open.set(path, file);
-        }
-        return file.read(this._cancellable);
+        return this._once(path, () => {
+            if (!this._keepOpen || this._open === null)
+                return readText(path, this._cancellable);
+            let file = this._open.get(path);
+            if (!file) {
+                file = new PseudoFile(path);
+                this._open.set(path, file);
+            }
+            return file.read(this._cancellable);
+        });
+    }
+
+    /**
+     * Starts a read of `path` unless an earlier one has not answered yet: then this sample goes without
+     * it rather than tie up one more of GIO's worker threads behind the same stuck file.
+     */
+    private _once(path: string, read: () => ReturnType<typeof readText>): ReturnType<typeof readText> {
+        if (this._reading.has(path))
+            return Promise.resolve(fail('timeout', `still waiting for an earlier read of ${path}`));
+        this._reading.add(path);
+        return read().finally(() => this._reading.delete(path));
     }
 
     /** Closes the kept files of cgroups no longer watched (all of them with an empty list). */

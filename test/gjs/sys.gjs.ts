@@ -157,11 +157,11 @@ test('filesystemType names the file system of a path, null for a missing one', a
 });
 
 /** Runs a sampler on the fixture and collects its samples. */
-function sampling(intervalMs: number, root = fixture, cgroups?: string[], keepFilesOpen?: boolean) {
+function sampling(intervalMs: number, root = fixture, cgroups?: string[], keepFilesOpen?: boolean, sampleLimitMs?: number) {
     const samples: { sample: Sample; reason: string | null }[] = [];
     const errors: unknown[] = [];
     const sampler = new PressureSampler({
-        root, uid: 1000, cgroups, intervalMs, keepFilesOpen,
+        root, uid: 1000, cgroups, intervalMs, keepFilesOpen, sampleLimitMs,
         policyFor: () => FEDORA_POLICY,
         onSample: (sample, reason) => samples.push({ sample, reason }),
         onError: e => errors.push(e),
@@ -245,6 +245,31 @@ test('while pressure is up, memory.stat is read at every sample of a slice near 
         assert(changed <= 1, `the calm slice's memory.stat is not read at every sample: ${changed} of 3`);
     } finally {
         sampler.stop();
+    }
+});
+
+test('a read that never answers does not stop the sampling; the stuck file is not read again meanwhile', async () => {
+    const root = mkdtemp();
+    GLib.mkdir_with_parents(`${root}/a`, 0o755);
+    GLib.mkdir_with_parents(`${root}/b`, 0o755);
+    write(`${root}/a/memory.pressure`, pressure(4));
+    // A FIFO without a writer: opening it for reading waits, as a kernfs read stuck on a lock would.
+    const fifo = `${root}/b/memory.pressure`;
+    const [made] = GLib.spawn_sync(null, ['mkfifo', fifo], null, GLib.SpawnFlags.SEARCH_PATH, null);
+    assert(made, 'mkfifo');
+    const release = () => GLib.spawn_sync(null, ['sh', '-c', `: > '${fifo}'`], null, GLib.SpawnFlags.SEARCH_PATH, null);
+    const { samples, sampler } = sampling(150, root, ['/a', '/b'], false, 300);
+    try {
+        await waitFor(() => (samples.length >= 4 ? true : undefined), 5000, 'samples going on past the stuck read');
+        const failures = samples.map(s => s.sample.readings.find(r => r.path === '/b')?.psi).map(p => (p && !p.ok ? p.error : null));
+        assert(failures.every(f => f?.code === 'timeout'), `the stuck slice is a timeout: ${JSON.stringify(failures)}`);
+        assert(failures[0]?.message.includes('did not answer'), `first: ${failures[0]?.message ?? ''}`);
+        assert(failures.slice(1).some(f => f?.message.includes('still waiting for an earlier read')),
+            `later samples do not read it again: ${JSON.stringify(failures.map(f => f?.message))}`);
+        assertEqual(samples.map(s => fullOf(s.sample, '/a')).slice(-3), [4, 4, 4], 'the other slice is read as usual');
+    } finally {
+        sampler.stop();
+        release();
     }
 });
 
