@@ -12,7 +12,7 @@ import { Disposer } from '../core/disposer.js';
 import { SerialTask } from '../core/serial.js';
 import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
-import { CommandNames, readEntries, walkTree, type CgroupDir } from './scanner.js';
+import { CommandNames, readEntries, walkTree, type CgroupDir, type ReadGuard } from './scanner.js';
 import { watch } from './monitor.js';
 import { run } from './subprocess.js';
 
@@ -20,6 +20,8 @@ const CONTAINER_ID = /libpod-(?:payload-)?([0-9a-f]{64})(?:\.scope)?$/;
 const PODMAN_LIST_TIMEOUT_MS = 15000;
 const DEBOUNCE_MS = 300;
 const MIN_PGSCAN_INTERVAL_SEC = 1;
+/** A scan waits this long for its reads; one that has not answered by then counts as unreadable. */
+const SCAN_LIMIT_MS = 20000;
 /** Scans between two walks of the tree even without a monitor event. */
 const REWALK_EVERY = 20;
 /**
@@ -56,6 +58,8 @@ export interface InventoryOptions {
      * every scan: true while only the menu looks, false while oomd's candidates matter.
      */
     rotate: () => boolean;
+    /** How long a scan waits for its reads (default 20 s; tests shorten it). */
+    scanLimitMs?: number;
     /** Seconds between full scans while active / while idle. */
     activeIntervalSec: () => number;
     idleIntervalSec: () => number;
@@ -89,6 +93,8 @@ export class InventoryService {
     private _shown: ReadonlySet<string> = new Set();
     private _turn = 0;
     private _rotating = false;
+    /** Paths with a read in progress, across scans (ReadGuard). */
+    private readonly _busy = new Set<string>();
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
@@ -149,7 +155,26 @@ export class InventoryService {
         });
     }
 
+    /** A scan, bounded in time: a read that has not answered at the limit counts as unreadable. */
     private async _scan(): Promise<void> {
+        let timer = 0;
+        const limitMs = this._opts.scanLimitMs ?? SCAN_LIMIT_MS;
+        const deadline = new Promise<void>(resolve => {
+            timer = GLib.timeout_add(GLib.PRIORITY_LOW, limitMs, () => {
+                timer = 0;
+                resolve();
+                return GLib.SOURCE_REMOVE;
+            });
+        });
+        try {
+            await this._scanGuarded({ busy: this._busy, deadline }, limitMs);
+        } finally {
+            if (timer !== 0)
+                GLib.source_remove(timer);
+        }
+    }
+
+    private async _scanGuarded(guard: ReadGuard, limitMs: number): Promise<void> {
         const { root, procRoot, managerPath } = this._opts;
         let complete = false;
         // Carried over only from a scan that rotated too: the first scan after the menu opens reads all.
@@ -176,13 +201,28 @@ export class InventoryService {
             // What runs in a container matters only to the menu and the warning's actions.
             commands: this._active,
             commandNames: this._commandNames,
+            guard,
         };
         if (this._active)
             this._commandNames.nextScan();
         // The tree is listed again only when cgroups appeared or vanished (the directory monitors say
         // so), and now and then in case a monitor could not be set up; otherwise only files are read.
         if (this._dirs === null || this._scansSinceWalk >= REWALK_EVERY) {
-            const walk = await walkTree(opts);
+            const walk = await Promise.race([walkTree(opts), guard.deadline.then(() => null)]);
+            if (walk === null) {
+                // A listing that does not answer: the next scan lists again (the stuck folder is left
+                // out while its listing is still pending) and shows what it can meanwhile.
+                this._dirs = null;
+                this._problems = [_('Listing the cgroup tree took longer than %d s').replace('%d', () => String(limitMs / 1000))];
+                this._last = this._last
+                    ? { ...this._last, problems: this._problems }
+                    : {
+                        time: GLib.get_monotonic_time() / 1e6, entries: [], previousPgscan: new Map(),
+                        containers: this._containers, podmanProblem: this._podmanProblem, problems: this._problems,
+                    };
+                this._opts.onScan(this._last);
+                return;
+            }
             this._dirs = walk.dirs;
             this._problems = walk.problems;
             this._scansSinceWalk = 0;

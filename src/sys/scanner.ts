@@ -11,6 +11,7 @@ import type Gio from 'gi://Gio';
 
 import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
 import { parseKeyValues } from '../core/keyvalue.js';
+import { fail, type Result } from '../core/result.js';
 import { Semaphore } from '../core/semaphore.js';
 import { isDirectory, listChildren, readText } from './files.js';
 
@@ -37,6 +38,44 @@ export interface ScanOptions {
      * read all). Only its memory.current, process names and cgroup.events state are taken over.
      */
     reuse?: (dir: CgroupDir, index: number) => CgroupEntry | null;
+    /** Bounds the scan in time (the inventory keeps one); without it every read is awaited. */
+    guard?: ReadGuard;
+}
+
+/**
+ * A scan's protection against reads that never answer (a kernfs read stuck on a lock, a completion
+ * never dispatched): a path still being read by an earlier scan is not read again, and a read still
+ * pending at `deadline` counts as a timeout, so that the scan ends with what it has.
+ */
+export interface ReadGuard {
+    /** Paths with a read in progress, across scans. */
+    busy: Set<string>;
+    /** Resolves when the scan has waited long enough. */
+    deadline: Promise<void>;
+}
+
+/** `read` of `path` through the scan's guard, if it has one (the deadline is raced per phase, not per read). */
+function guarded<T>(opts: ScanOptions, path: string, read: () => Promise<Result<T>>): Promise<Result<T>> {
+    const guard = opts.guard;
+    if (!guard)
+        return read();
+    if (guard.busy.has(path))
+        return Promise.resolve(fail('timeout', `still waiting for an earlier read of ${path}`));
+    guard.busy.add(path);
+    return read().then(result => {
+        guard.busy.delete(path);
+        return result;
+    });
+}
+
+/** Waits for `work`, or for the scan's deadline if that comes first. */
+function within(opts: ScanOptions, work: Promise<unknown>): Promise<unknown> {
+    return opts.guard ? Promise.race([work, opts.guard.deadline]) : work;
+}
+
+/** readText through the scan's guard. */
+function readGuarded(opts: ScanOptions, path: string): Promise<Result<string>> {
+    return guarded(opts, path, () => readText(path, opts.cancellable));
 }
 
 const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
@@ -111,7 +150,7 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
 
     const visit = async (below: string, info: Gio.FileInfo | null): Promise<void> => {
         const dir = below === '' ? base : `${base}/${below}`;
-        const children = await limit.run(() => listChildren(dir, CHILD_ATTRIBUTES, opts.cancellable));
+        const children = await limit.run(() => guarded(opts, dir, () => listChildren(dir, CHILD_ATTRIBUTES, opts.cancellable)));
         if (!children.ok) {
             if (children.error.code !== 'missing' && children.error.code !== 'cancelled')
                 problems.push(children.error.message);
@@ -120,7 +159,7 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
         const subdirs = children.value.filter(isDirectory);
         if (info) {
             const leaf = subdirs.length === 0;
-            const oomGroup = leaf ? null : await limit.run(() => readText(`${dir}/memory.oom.group`, opts.cancellable));
+            const oomGroup = leaf ? null : await limit.run(() => readGuarded(opts, `${dir}/memory.oom.group`));
             dirs.push({
                 below,
                 leaf,
@@ -145,13 +184,26 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
  */
 export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
     const limit = new Semaphore(MAX_IN_FLIGHT);
-    const entries = await Promise.all(dirs.map((d, i) => {
+    // Filled in as the reads answer; what has not answered at the scan's deadline stays unread (null),
+    // and an answer after it is not written into entries that went out.
+    let open = true;
+    const entries = dirs.map(unread(opts));
+    const reads = dirs.map((d, i) => {
         const earlier = opts.reuse?.(d, i) ?? null;
-        return earlier ? Promise.resolve(carriedOver(earlier, d)) : limit.run(() => readEntry(opts, d));
-    }));
+        if (earlier) {
+            entries[i] = carriedOver(earlier, d);
+            return Promise.resolve();
+        }
+        return limit.run(() => readEntry(opts, d)).then(entry => {
+            if (open)
+                entries[i] = entry;
+        });
+    });
+    await within(opts, Promise.all(reads));
     const wanted = opts.statFor?.(entries) ?? 'all';
     const stats = wanted === 'all' ? entries : entries.filter(e => wanted.has(e.path));
-    await Promise.all(stats.map(e => limit.run(() => readStat(opts, e))));
+    await within(opts, Promise.all(stats.map(e => limit.run(() => readStat(opts, e, () => open)))));
+    open = false;
     return entries;
 }
 
@@ -166,8 +218,8 @@ async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid,
     const dir = `${opts.root}${path}`;
     const details = opts.wantDetails(below);
     const [current, events, commands] = await Promise.all([
-        readText(`${dir}/memory.current`, opts.cancellable),
-        details ? readText(`${dir}/cgroup.events`, opts.cancellable) : null,
+        readGuarded(opts, `${dir}/memory.current`),
+        details ? readGuarded(opts, `${dir}/cgroup.events`) : null,
         details && opts.commands !== false ? readCommands(dir, opts) : [],
     ]);
 
@@ -194,15 +246,23 @@ async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid,
     };
 }
 
+/** A cgroup not read (yet): what the walk knows, every number null. */
+function unread(opts: ScanOptions): (dir: CgroupDir) => CgroupEntry {
+    return ({ below, leaf, preference, ownerUid, oomGroup }) => ({
+        path: `${opts.managerPath}/${below}`, leaf, preference, ownerUid, oomGroup,
+        memoryCurrent: null, anon: null, file: null, pgscan: null, frozen: null, populated: null, commands: [],
+    });
+}
+
 /** An earlier reading of a cgroup, with what the walk knows now; memory.stat is read anew if wanted. */
 function carriedOver(earlier: CgroupEntry, { leaf, preference, ownerUid, oomGroup }: CgroupDir): CgroupEntry {
     return { ...earlier, leaf, preference, ownerUid, oomGroup, anon: null, file: null, pgscan: null };
 }
 
-async function readStat(opts: ScanOptions, entry: CgroupEntry): Promise<void> {
-    const stat = await readText(`${opts.root}${entry.path}/memory.stat`, opts.cancellable);
+async function readStat(opts: ScanOptions, entry: CgroupEntry, open: () => boolean): Promise<void> {
+    const stat = await readGuarded(opts, `${opts.root}${entry.path}/memory.stat`);
     const parsed = stat.ok ? parseKeyValues(stat.value) : null;
-    if (!parsed?.ok)
+    if (!parsed?.ok || !open())
         return;
     entry.anon = parsed.value.get('anon') ?? null;
     entry.file = parsed.value.get('file') ?? null;
@@ -219,7 +279,7 @@ function preferenceOf(info: Gio.FileInfo): OomdPreference {
 }
 
 async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
-    const procs = await readText(`${dir}/cgroup.procs`, opts.cancellable);
+    const procs = await readGuarded(opts, `${dir}/cgroup.procs`);
     if (!procs.ok)
         return [];
     const pids = procs.value.split('\n').filter(p => /^\d+$/.test(p)).slice(0, MAX_PIDS_PER_CGROUP);
@@ -228,7 +288,7 @@ async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
         const known = cache?.lookup(pid);
         if (known !== undefined)
             return known;
-        const comm = await readText(`${opts.procRoot}/${pid}/comm`, opts.cancellable);
+        const comm = await readGuarded(opts, `${opts.procRoot}/${pid}/comm`);
         // A process that exited between the two reads is simply not counted.
         const name = comm.ok ? comm.value.trim() : null;
         if (comm.ok || comm.error.code === 'missing')

@@ -207,6 +207,53 @@ test('with only the menu looking, leaves outside the shown rows are read in turn
     }
 });
 
+test('a read that never answers does not stop the scans: the cgroup is unreadable until it answers', async () => {
+    const tree = appTree(3);
+    // A FIFO without a writer: opening it waits, as a kernfs read stuck on a lock would.
+    const fifo = `${tree.root}${tree.leaf(1)}/memory.current`;
+    GLib.unlink(fifo);
+    const [made] = GLib.spawn_sync(null, ['mkfifo', fifo], null, GLib.SpawnFlags.SEARCH_PATH, null);
+    assert(made, 'mkfifo');
+    const release = () => GLib.spawn_sync(null, ['sh', '-c', `: > '${fifo}'`], null, GLib.SpawnFlags.SEARCH_PATH, null);
+    const scans: InventoryScan[] = [];
+    let wake: (() => void) | null = null;
+    const service = new InventoryService({
+        root: tree.root, procRoot: `${tree.root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
+        statFor: () => new Set(), rotate: () => false, scanLimitMs: 300,
+        activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
+        onScan: scan => {
+            scans.push(scan);
+            wake?.();
+        },
+        onError: e => printerr(`inventory: ${String(e)}`),
+    });
+    const scan = () => new Promise<InventoryScan>((resolve, reject) => {
+        const before = scans.length;
+        const giveUp = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 3000, () => {
+            reject(new Error('no scan within 3 s'));
+            return GLib.SOURCE_REMOVE;
+        });
+        wake = () => {
+            const last = scans.at(-1);
+            if (scans.length > before && last) {
+                GLib.source_remove(giveUp);
+                resolve(last);
+            }
+        };
+        service.scanNow();
+    });
+    const memoryOf = (s: InventoryScan, i: number) => s.entries.find(e => e.path === tree.leaf(i))?.memoryCurrent;
+    try {
+        const first = await scan();
+        assertEqual([memoryOf(first, 0), memoryOf(first, 1), memoryOf(first, 2)], [1e6, null, 3e6], 'the stuck cgroup unreadable, the others read');
+        const second = await scan();
+        assertEqual([memoryOf(second, 0), memoryOf(second, 1)], [1e6, null], 'and again: the scans go on');
+    } finally {
+        service.stop();
+        release();
+    }
+});
+
 test('the scanner survives the hostile tree: odd names, missing files, malformed memory.stat', async () => {
     const r = await scanTree({ root: hostile, procRoot: `${hostile}/proc`, managerPath: MANAGER, wantDetails, cancellable: null });
     const calc = r.entries.find(e => e.path.includes('Calculator'));
