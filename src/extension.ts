@@ -223,6 +223,7 @@ export default class HeadroomExtension extends Extension {
             const pick = worst ? picks.get(worst) ?? null : null;
             indicator.renderInventory({
                 inventory: inv, apps, nextPick: pick, containerNote: scan.podmanProblem,
+                scanNote: scan.problems.length > 0 ? scan.problems.join('\n') : null,
                 offerStop: settings.get_string('container-second-action') === 'stop',
                 services: settings.get_boolean('show-background')
                     ? serviceRows(scan.entries, managerPath, settings.get_int('list-count'))

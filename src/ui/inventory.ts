@@ -36,6 +36,8 @@ export interface InventoryView {
     nextPick: string | null;
     /** A note about containers (podman missing, …), or null. */
     containerNote: string | null;
+    /** What the last scan could not read (a folder it could not list, a listing that took too long), or null. */
+    scanNote: string | null;
     /** Offer Stop beside Pause for containers. */
     offerStop: boolean;
     /** Session and background services to list for information; empty when the setting is off. */
@@ -232,6 +234,7 @@ export class InventorySections {
     private readonly _containersNote: PopupMenu.PopupMenuItem;
     private readonly _podmanNote: PopupMenu.PopupMenuItem;
     private readonly _totals: PopupMenu.PopupMenuItem;
+    private readonly _scanNote: PopupMenu.PopupMenuItem;
     private readonly _servicesTitle = new PopupMenu.PopupSeparatorMenuItem(_('Session and Background'));
     private readonly _services = new PopupMenu.PopupMenuSection();
     private readonly _serviceRows: RowList<ServiceRow>;
@@ -253,8 +256,10 @@ export class InventorySections {
         this._podmanNote = info();
         this._podmanNote.label.clutter_text.line_wrap = true;
         this._totals = info();
+        this._scanNote = info();
+        this._scanNote.label.clutter_text.line_wrap = true;
 
-        for (const item of [this._appsTitle, this._apps, this._appsEmpty, this._appsMore, this._containersTitle,
+        for (const item of [this._appsTitle, this._scanNote, this._apps, this._appsEmpty, this._appsMore, this._containersTitle,
             this._podmanNote, this._containers, this._containersEmpty, this._containersNote, this._servicesTitle,
             this._services, this._totals])
             this.section.addMenuItem(item);
@@ -294,6 +299,8 @@ export class InventorySections {
             : _('Pause stops a container’s CPU and growth but frees no memory.');
         this._podmanNote.visible = view.containerNote !== null && this._containerRows.size > 0;
         this._podmanNote.label.text = view.containerNote ?? '';
+        this._scanNote.visible = view.scanNote !== null;
+        this._scanNote.label.text = view.scanNote ?? '';
         this._serviceRows.render(view.services.map(service => ({ key: service.path, data: service })), keepOrder);
         this._servicesTitle.visible = view.services.length > 0;
 
