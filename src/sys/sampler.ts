@@ -98,6 +98,9 @@ export class PressureSampler {
         if (this._open === null) {
             this._keepOpen = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
             this._open = new Map();
+            // Stopped while asking: nothing more may be set up (no monitor after stop()).
+            if (this._cancellable.is_cancelled())
+                return;
         }
         if (cgroups && cgroups.length > 0) {
             this._paths = cgroups;
