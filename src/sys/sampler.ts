@@ -19,7 +19,10 @@ import { watch } from './monitor.js';
 
 /** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
 const CALM_STAT_EVERY = 5;
-/** A sample waits this long for its reads; one that has not answered by then is reported, not awaited. */
+/**
+ * A sample waits about this long for its reads (the sampling timer checks at each tick); a read that has
+ * not answered by then is reported, not awaited.
+ */
 const SAMPLE_LIMIT_MS = 5000;
 /** "Near the limit": full avg10 at or above this share of the cgroup's limit. */
 const HOT_SHARE_OF_LIMIT = 0.5;
@@ -57,6 +60,9 @@ export class PressureSampler {
     private _ticks = 0;
     /** Pressure is up somewhere: read memory.stat at every sample of the slices near their limit. */
     hot = false;
+    /** Ends the sample in progress early (its reads are past the limit); null between samples. */
+    private _overdue: (() => void) | null = null;
+    private _startedAt = 0;
     /** Files with a read in progress. */
     private readonly _reading = new Set<string>();
     /** The last full avg10 read per slice. */
@@ -76,6 +82,7 @@ export class PressureSampler {
     start(): void {
         const interval = this._opts.intervalMs ?? 1000;
         const id = GLib.timeout_add(GLib.PRIORITY_DEFAULT, interval, () => {
+            this._giveUpIfOverdue();
             this.sampleNow();
             return GLib.SOURCE_CONTINUE;
         });
@@ -125,23 +132,29 @@ export class PressureSampler {
         const sample = { open: true };
         const readings = this._paths.map(path => this._read(path, reads, sample));
         // A read that never answers (a kernfs read stuck on a lock, a GIO completion that is never
-        // dispatched) must not stop the sampling: after the limit the sample goes out with what it has,
-        // and the files still being read are skipped by later samples until their read ends.
-        let timer = 0;
-        const limit = new Promise<void>(resolve => {
-            timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS, () => {
-                timer = 0;
-                resolve();
-                return GLib.SOURCE_REMOVE;
-            });
+        // dispatched) must not stop the sampling: past the limit the sample goes out with what it has
+        // (the sampling timer checks, so no timer per sample), and the files still being read are
+        // skipped by later samples until their read ends.
+        this._startedAt = GLib.get_monotonic_time();
+        const overdue = new Promise<void>(resolve => {
+            this._overdue = resolve;
         });
-        await Promise.race([Promise.all(reads), limit]);
-        if (timer !== 0)
-            GLib.source_remove(timer);
+        await Promise.race([Promise.all(reads), overdue]);
+        this._overdue = null;
         sample.open = false;
         if (this._cancellable.is_cancelled())
             return;
         this._opts.onSample({ time, readings }, this._reason);
+    }
+
+    /** Called by the sampling timer: lets a sample whose reads are past the limit go out without them. */
+    private _giveUpIfOverdue(): void {
+        const limitUs = (this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) * 1000;
+        if (this._overdue !== null && GLib.get_monotonic_time() - this._startedAt >= limitUs) {
+            const giveUp = this._overdue;
+            this._overdue = null;
+            giveUp();
+        }
     }
 
     /**
