@@ -281,16 +281,74 @@ export const OOMD_CONTROL = 'org.headroom.Test.FakeOomd';
 const SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket';
 
 /**
+ * A stand-in D-Bus service from test/dbus, run inside the session as uid 1000 with one data file; it
+ * prints "ready" once it owns its names, and answers Quit on its control interface.
+ */
+abstract class StandIn {
+    private _proc: ChildProcess | null = null;
+    private _output = '';
+
+    protected constructor(protected readonly _shell: GnomeShellSession, private readonly _script: string,
+        private readonly _bus: 'system' | 'session', private readonly _control: string) {}
+
+    /** Starts the script with its data file; resolves once it owns its names. */
+    protected async _start(dataName: string, data: string): Promise<void> {
+        const dir = this._shell.hostPath();
+        copyFileSync(join(REPO_ROOT, 'test', 'dbus', this._script), join(dir, this._script));
+        writeFileSync(join(dir, dataName), data);
+        chmodSync(join(dir, this._script), 0o644);
+        chmodSync(join(dir, dataName), 0o644);
+        const address = this._bus === 'system' ? SYSTEM_BUS : SESSION_BUS;
+        const p = this._proc = spawn('bash', [SHELL_SH, 'exec', 'gjs', '-m', this._shell.sessionPath(this._script),
+            address, this._shell.sessionPath(dataName)], {stdio: ['ignore', 'pipe', 'pipe']});
+        p.stdout?.on('data', (d: Buffer) => {
+            this._output += d.toString();
+        });
+        p.stderr?.on('data', (d: Buffer) => {
+            this._output += d.toString();
+        });
+        await waitFor(`${this._script} ready`, () => {
+            if (p.exitCode !== null)
+                throw new Error(`${this._script} exited (${p.exitCode}): ${this._output}`);
+            return /^ready$/m.test(this._output);
+        }, 20_000, 100);
+    }
+
+    get output(): string {
+        return this._output;
+    }
+
+    protected _call(method: string, ...args: string[]): void {
+        this._shell.execOk(['gdbus', 'call', `--${this._bus}`, '--dest', this._control, '--object-path', '/org/headroom/Test',
+            '--method', `${this._control}.${method}`, ...args]);
+    }
+
+    /** Ends the stand-in (the session's end would as well). */
+    async quit(): Promise<void> {
+        const p = this._proc;
+        if (p?.exitCode !== null)
+            return;
+        try {
+            this._call('Quit');
+        } catch {
+            // the session may be gone already
+        }
+        for (let i = 0; i < 30 && p.exitCode === null; i++)
+            await sleep(100);
+        this._proc = null;
+    }
+}
+
+/**
  * test/dbus/fake-oomd.js on the session's system bus, as uid 1000. The system bus denies owning names
  * unless a policy allows it: `policyFile()` writes one for this session only (shell.sh --system-policy),
  * mirroring systemd's org.freedesktop.oom1.conf (anyone may call DumpByFileDescriptor and receive Killed)
  * plus the stand-in's control interface.
  */
-export class FakeOomd {
-    private _proc: ChildProcess | null = null;
-    private _output = '';
-
-    constructor(private readonly _shell: GnomeShellSession) {}
+export class FakeOomd extends StandIn {
+    constructor(shell: GnomeShellSession) {
+        super(shell, 'fake-oomd.js', 'system', OOMD_CONTROL);
+    }
 
     /** Host path of the policy file; pass it to start({systemPolicies}). */
     policyFile(): string {
@@ -317,54 +375,13 @@ export class FakeOomd {
     }
 
     /** Starts the stand-in with `dump` as its DumpByFileDescriptor text; resolves once it owns its names. */
-    async start(dump: string): Promise<void> {
-        const dir = this._shell.hostPath();
-        copyFileSync(join(REPO_ROOT, 'test', 'dbus', 'fake-oomd.js'), join(dir, 'fake-oomd.js'));
-        writeFileSync(join(dir, 'oomd.dump'), dump);
-        chmodSync(join(dir, 'fake-oomd.js'), 0o644);
-        chmodSync(join(dir, 'oomd.dump'), 0o644);
-        const p = this._proc = spawn('bash', [SHELL_SH, 'exec', 'gjs', '-m', this._shell.sessionPath('fake-oomd.js'),
-            SYSTEM_BUS, this._shell.sessionPath('oomd.dump')], {stdio: ['ignore', 'pipe', 'pipe']});
-        p.stdout?.on('data', (d: Buffer) => {
-            this._output += d.toString();
-        });
-        p.stderr?.on('data', (d: Buffer) => {
-            this._output += d.toString();
-        });
-        await waitFor('the stand-in oomd ready', () => {
-            if (p.exitCode !== null)
-                throw new Error(`fake-oomd exited (${p.exitCode}): ${this._output}`);
-            return /^ready$/m.test(this._output);
-        }, 20_000, 100);
-    }
-
-    get output(): string {
-        return this._output;
-    }
-
-    private _call(method: string, ...args: string[]): void {
-        this._shell.execOk(['gdbus', 'call', '--system', '--dest', OOMD_CONTROL, '--object-path', '/org/headroom/Test',
-            '--method', `${OOMD_CONTROL}.${method}`, ...args]);
+    start(dump: string): Promise<void> {
+        return this._start('oomd.dump', dump);
     }
 
     /** org.freedesktop.oom1.Manager.Killed(cgroup, reason) on the system bus. */
     emitKilled(cgroup: string, reason = 'memory-pressure'): void {
         this._call('EmitKilled', cgroup, reason);
-    }
-
-    /** Ends the stand-in (the session's end would as well). */
-    async quit(): Promise<void> {
-        const p = this._proc;
-        if (p?.exitCode !== null)
-            return;
-        try {
-            this._call('Quit');
-        } catch {
-            // the session may be gone already
-        }
-        for (let i = 0; i < 30 && p.exitCode === null; i++)
-            await sleep(100);
-        this._proc = null;
     }
 }
 
@@ -389,61 +406,19 @@ export interface UnitState {
  * restart watch asks it (org.freedesktop.systemd1: GetUnit, the unit's properties, PropertiesChanged).
  * A session bus lets anyone own any name: no policy needed.
  */
-export class FakeSystemd {
-    private _proc: ChildProcess | null = null;
-    private _output = '';
-
-    constructor(private readonly _shell: GnomeShellSession) {}
+export class FakeSystemd extends StandIn {
+    constructor(shell: GnomeShellSession) {
+        super(shell, 'fake-systemd.js', 'session', SYSTEMD_CONTROL);
+    }
 
     /** Starts the stand-in with `units` (unit name → fake-systemd.js' unit fields); resolves once it owns its names. */
-    async start(units: Record<string, object>): Promise<void> {
-        const dir = this._shell.hostPath();
-        copyFileSync(join(REPO_ROOT, 'test', 'dbus', 'fake-systemd.js'), join(dir, 'fake-systemd.js'));
-        writeFileSync(join(dir, 'user-units.json'), JSON.stringify(units));
-        chmodSync(join(dir, 'fake-systemd.js'), 0o644);
-        chmodSync(join(dir, 'user-units.json'), 0o644);
-        const p = this._proc = spawn('bash', [SHELL_SH, 'exec', 'gjs', '-m', this._shell.sessionPath('fake-systemd.js'),
-            SESSION_BUS, this._shell.sessionPath('user-units.json')], {stdio: ['ignore', 'pipe', 'pipe']});
-        p.stdout?.on('data', (d: Buffer) => {
-            this._output += d.toString();
-        });
-        p.stderr?.on('data', (d: Buffer) => {
-            this._output += d.toString();
-        });
-        await waitFor('the stand-in systemd ready', () => {
-            if (p.exitCode !== null)
-                throw new Error(`fake-systemd exited (${p.exitCode}): ${this._output}`);
-            return /^ready$/m.test(this._output);
-        }, 20_000, 100);
-    }
-
-    get output(): string {
-        return this._output;
-    }
-
-    private _call(method: string, ...args: string[]): void {
-        this._shell.execOk(['gdbus', 'call', '--session', '--dest', SYSTEMD_CONTROL, '--object-path', '/org/headroom/Test',
-            '--method', `${SYSTEMD_CONTROL}.${method}`, ...args]);
+    start(units: Record<string, object>): Promise<void> {
+        return this._start('user-units.json', JSON.stringify(units));
     }
 
     /** Changes a listed unit's state; with `signal`, PropertiesChanged as systemd sends it. */
     setUnitState(unit: string, state: UnitState, signal = true): void {
         this._call('SetUnitState', unit, JSON.stringify(state), signal ? 'true' : 'false');
-    }
-
-    /** Ends the stand-in (the session's end would as well). */
-    async quit(): Promise<void> {
-        const p = this._proc;
-        if (p?.exitCode !== null)
-            return;
-        try {
-            this._call('Quit');
-        } catch {
-            // the session may be gone already
-        }
-        for (let i = 0; i < 30 && p.exitCode === null; i++)
-            await sleep(100);
-        this._proc = null;
     }
 }
 
