@@ -2,6 +2,8 @@
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 
+import { gjsBundleOptions } from './tools/gjs-bundle.mjs';
+
 const banner = '// SPDX-License-Identifier: GPL-2.0-or-later\n' +
     '// Headroom. Built from the TypeScript sources in src/ (https://github.com/headroom/headroom).';
 
@@ -15,17 +17,13 @@ await build({
         cli: 'src/cli.ts',
     },
     outdir: 'dist',
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'firefox115',
-    external: ['gi://*', 'resource://*', 'system', 'gettext', 'cairo'],
+    // GNOME Shell 46's gjs 1.80 runs SpiderMonkey 115, the oldest the extension supports.
+    ...gjsBundleOptions('firefox115'),
     minify: false,
     treeShaking: true,
     legalComments: 'none',
     charset: 'utf8',
     banner: { js: banner },
-    logLevel: 'warning',
 });
 
 for (const file of ['metadata.json', 'stylesheet.css', 'schemas', 'icons'])

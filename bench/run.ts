@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 
 import { build } from 'esbuild';
 
+import { gjsBundleOptions } from '../tools/gjs-bundle.mjs';
 import { benchShell, prepareRootfs, type RootfsOutcome, type ShellOutcome } from './shell.js';
 import { writeTree, type Tree } from './tree.js';
 
@@ -82,12 +83,7 @@ async function bundle(): Promise<string> {
     await build({
         entryPoints: [join(BENCH, 'gjs', 'bench.gjs.ts')],
         outdir: OUT,
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        target: 'firefox102',
-        external: ['gi://*', 'resource://*', 'system', 'gettext', 'cairo'],
-        logLevel: 'warning',
+        ...gjsBundleOptions('firefox102'),
     });
     return join(OUT, 'bench.gjs.js');
 }

@@ -2,14 +2,12 @@
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 
+import { gjsBundleOptions } from '../../tools/gjs-bundle.mjs';
+
 const dir = new URL('.', import.meta.url).pathname;
 await build({
     entryPoints: readdirSync(dir).filter(f => f.endsWith('.gjs.ts')).map(f => `${dir}${f}`),
     outdir: 'dist-test',
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'firefox102',
-    external: ['gi://*', 'resource://*', 'system', 'gettext', 'cairo'],
-    logLevel: 'warning',
+    // Debian 12's gjs 1.74 (SpiderMonkey 102) runs them, as well as the shells' newer ones.
+    ...gjsBundleOptions('firefox102'),
 });
