@@ -10,7 +10,7 @@
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join, relative, resolve} from 'node:path';
 
-import {FakePodman, FixtureCopy, menuStateJs, type MenuState} from './inventory-helpers.js';
+import {FakePodman, FixtureCopy, fixtureSettings, menuStateJs, type MenuState} from './inventory-helpers.js';
 import {GnomeShellSession, HEADROOM_UUID, HEADROOM_ZIP, REPO_ROOT, logErrors, sleep, waitFor} from './lib.js';
 import {
     BANNER_JS, CURRENT_JS, FakeOomd, Pump, RECORDER_JS, SEEN_JS, URGENCY, bannerArea, managerDir, seedIncidentPlan,
@@ -110,9 +110,7 @@ async function main(): Promise<void> {
     say(`starting GNOME Shell (session ${process.env.HEADROOM_E2E_SESSION ?? ''})`);
     shell.start({
         install: [HEADROOM_ZIP],
-        settings: '[org/gnome/shell/extensions/headroom]\n' +
-            `cgroup-root='${seed.inside}'\nproc-root='${seed.inside}/proc'\n` +
-            `podman-command='${podman.command}'\nscan-interval-active-seconds=1\n`,
+        settings: fixtureSettings(seed, podman),
         systemPolicies: [oomd.policyFile()],
     });
     shell.eval(RECORDER_JS);

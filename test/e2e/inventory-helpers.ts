@@ -179,6 +179,16 @@ exit 0
     }
 }
 
+/**
+ * Headroom's settings (a keyfile for shell.start) for a session on a fixture copy: its cgroup and proc
+ * roots, the fake podman, scans every second while the menu is open; `extra` adds key=value lines.
+ */
+export function fixtureSettings(seed: FixtureCopy, podman: FakePodman, extra = ''): string {
+    return '[org/gnome/shell/extensions/headroom]\n' +
+        `cgroup-root='${seed.inside}'\nproc-root='${seed.inside}/proc'\n` +
+        `podman-command='${podman.command}'\nscan-interval-active-seconds=1\n${extra}`;
+}
+
 /** Parses one line of bash's ${*@Q}: words of '…' pieces joined with \' (quote). */
 export function parseBashQuoted(line: string): string[] {
     const words: string[] = [];

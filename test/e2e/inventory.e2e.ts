@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {GnomeShellSession, HEADROOM_UUID, HEADROOM_ZIP, SCREENSHOT_DIR, logErrors, sleep, waitFor} from './lib.js';
 import {
-    FakePodman, FixtureCopy, FIXTURES, MANAGER, PODMAN_FAILURE, TEST_APP_ID, TEST_APP_NAME, installTestApp,
+    FakePodman, FixtureCopy, FIXTURES, fixtureSettings, MANAGER, PODMAN_FAILURE, TEST_APP_ID, TEST_APP_NAME, installTestApp,
     menuStateJs, type MenuButton, type MenuRow, type MenuState,
 } from './inventory-helpers.js';
 
@@ -122,9 +122,7 @@ describe('Headroom menu: apps and containers in GNOME Shell (e2e)', function () 
         shell.start({
             install: [HEADROOM_ZIP],
             enable: [HEADROOM_UUID],
-            settings: '[org/gnome/shell/extensions/headroom]\n' +
-                `cgroup-root='${seed.inside}'\nproc-root='${seed.inside}/proc'\n` +
-                `podman-command='${podman.command}'\nscan-interval-active-seconds=1\namber-exit-hold-seconds=1\n`,
+            settings: fixtureSettings(seed, podman, 'amber-exit-hold-seconds=1\n'),
         });
         const log = readFileSync(shell.paths.log, 'utf8');
         assert.doesNotMatch(log, /INSTALL FAILED/, log);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {FakePodman, FixtureCopy} from './inventory-helpers.js';
+import {FakePodman, FixtureCopy, fixtureSettings} from './inventory-helpers.js';
 import {GnomeShellSession, HEADROOM_UUID, HEADROOM_ZIP, REPO_ROOT, SCREENSHOT_DIR, logErrors, sleep, waitFor} from './lib.js';
 import {
     BANNER_JS, CLOSE_LIST_JS, CURRENT_JS, FakeOomd, FakeSystemd, Pump, RECORDER_JS, SEEN_JS, URGENCY, bannerArea,
@@ -77,9 +77,7 @@ describe('Headroom notifications in GNOME Shell (e2e)', function () {
         ]);
         shell.start({
             install: [HEADROOM_ZIP],
-            settings: '[org/gnome/shell/extensions/headroom]\n' +
-                `cgroup-root='${seed.inside}'\nproc-root='${seed.inside}/proc'\n` +
-                `podman-command='${podman.command}'\nscan-interval-active-seconds=1\n`,
+            settings: fixtureSettings(seed, podman),
             systemPolicies: [oomd.policyFile()],
         });
         const log = readFileSync(shell.paths.log, 'utf8');
