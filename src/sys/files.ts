@@ -18,34 +18,37 @@ const PAGE = 4096;
  * not being written never waits for a disk, and it saves the main loop a third completion per file.
  */
 export function readText(path: string, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
-    const file = Gio.File.new_for_path(path);
-    return new Promise(resolve => {
-        file.read_async(GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
-            let stream: Gio.FileInputStream;
-            try {
-                stream = file.read_finish(res);
-            } catch (error) {
-                resolve(fileFailure(path, error));
-                return;
-            }
-            readPages(stream, [], path, cancellable, text => {
-                closeStream(stream);
-                resolve(text);
-            });
+    return new Promise(resolve => readTextThen(path, cancellable, resolve));
+}
+
+/**
+ * readText with a callback instead of a promise, for the reads repeated every second: a promise per
+ * read is one more job for the main loop to run, and garbage for its collector.
+ */
+export function readTextThen(path: string, cancellable: Gio.Cancellable | null, done: (text: Result<string>) => void): void {
+    openThen(path, cancellable, opened => {
+        if (!opened.ok) {
+            done(opened);
+            return;
+        }
+        readPages(opened.value, [], path, cancellable, text => {
+            closeStream(opened.value);
+            done(text);
         });
     });
 }
 
-function openStream(path: string, cancellable: Gio.Cancellable | null): Promise<Result<Gio.FileInputStream>> {
+function openThen(path: string, cancellable: Gio.Cancellable | null, done: (stream: Result<Gio.FileInputStream>) => void): void {
     const file = Gio.File.new_for_path(path);
-    return new Promise(resolve => {
-        file.read_async(GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
-            try {
-                resolve(ok(file.read_finish(res)));
-            } catch (error) {
-                resolve(fileFailure(path, error));
-            }
-        });
+    file.read_async(GLib.PRIORITY_DEFAULT, cancellable, (_source, res) => {
+        let stream: Gio.FileInputStream;
+        try {
+            stream = file.read_finish(res);
+        } catch (error) {
+            done(fileFailure(path, error));
+            return;
+        }
+        done(ok(stream));
     });
 }
 
@@ -58,27 +61,23 @@ function closeStream(stream: Gio.InputStream): void {
 }
 
 /** Reads from the stream's position to the end, a page at a time. */
-function readToEnd(stream: Gio.InputStream, path: string, cancellable: Gio.Cancellable | null): Promise<Result<string>> {
-    return new Promise(resolve => readPages(stream, [], path, cancellable, resolve));
-}
-
 function readPages(stream: Gio.InputStream, chunks: Uint8Array[], path: string, cancellable: Gio.Cancellable | null,
-    resolve: (r: Result<string>) => void): void {
+    done: (r: Result<string>) => void): void {
     stream.read_bytes_async(PAGE, GLib.PRIORITY_DEFAULT, cancellable, (_s, res) => {
         let data: Uint8Array;
         try {
             data = stream.read_bytes_finish(res).toArray();
         } catch (error) {
-            resolve(fileFailure(path, error));
+            done(fileFailure(path, error));
             return;
         }
         if (data.length > 0)
             chunks.push(data);
         if (data.length >= PAGE) {
-            readPages(stream, chunks, path, cancellable, resolve);
+            readPages(stream, chunks, path, cancellable, done);
             return;
         }
-        resolve(ok(chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(concat(chunks))));
+        done(ok(chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(concat(chunks))));
     });
 }
 
@@ -100,46 +99,62 @@ export class PseudoFile {
     constructor(readonly path: string) {}
 
     read(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+        return new Promise(resolve => this.readThen(cancellable, resolve));
+    }
+
+    /** read() with a callback (see readTextThen). */
+    readThen(cancellable: Gio.Cancellable | null, done: (text: Result<string>) => void): void {
         // Reads of one file are not expected to overlap (the sampler is serial); if they do, the second
         // one does not disturb the first one's stream.
-        if (this._busy)
-            return readText(this.path, cancellable);
+        if (this._busy) {
+            readTextThen(this.path, cancellable, done);
+            return;
+        }
         this._busy = true;
-        const done = (text: Result<string>) => {
+        const finish = (text: Result<string>) => {
             this._busy = false;
-            return text;
+            done(text);
         };
         const stream = this._stream;
-        if (stream === null)
-            return this._open(cancellable).then(done);
+        if (stream === null) {
+            this._open(cancellable, finish);
+            return;
+        }
         try {
             // lseek(2): moves the offset, reads nothing.
             stream.seek(0, GLib.SeekType.SET, null);
         } catch {
             this.close();
-            return this._open(cancellable).then(done);
+            this._open(cancellable, finish);
+            return;
         }
-        return readToEnd(stream, this.path, cancellable).then(text => {
-            if (text.ok || text.error.code === 'cancelled')
-                return done(text);
+        readPages(stream, [], this.path, cancellable, text => {
+            if (text.ok || text.error.code === 'cancelled') {
+                finish(text);
+                return;
+            }
             this.close();
-            return this._open(cancellable).then(done);
+            this._open(cancellable, finish);
         });
     }
 
     /** Opens the path (again) and reads it from the start. */
-    private async _open(cancellable: Gio.Cancellable | null): Promise<Result<string>> {
+    private _open(cancellable: Gio.Cancellable | null, done: (text: Result<string>) => void): void {
         const generation = this._generation;
-        const opened = await openStream(this.path, cancellable);
-        if (!opened.ok)
-            return opened;
-        const text = await readToEnd(opened.value, this.path, cancellable);
-        // Kept only if it read, and if nobody closed this file meanwhile (a slice no longer watched).
-        if (text.ok && generation === this._generation)
-            this._stream = opened.value;
-        else
-            closeStream(opened.value);
-        return text;
+        openThen(this.path, cancellable, opened => {
+            if (!opened.ok) {
+                done(opened);
+                return;
+            }
+            readPages(opened.value, [], this.path, cancellable, text => {
+                // Kept only if it read, and if nobody closed this file meanwhile (a slice no longer watched).
+                if (text.ok && generation === this._generation)
+                    this._stream = opened.value;
+                else
+                    closeStream(opened.value);
+                done(text);
+            });
+        });
     }
 
     close(): void {

@@ -8,13 +8,12 @@ import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 import { Disposer } from '../core/disposer.js';
-import { SerialTask } from '../core/serial.js';
 import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
-import { fail } from '../core/result.js';
+import { fail, type Result } from '../core/result.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
-import { filesystemType, PseudoFile, readText } from './files.js';
+import { filesystemType, PseudoFile, readTextThen } from './files.js';
 import { watch } from './monitor.js';
 
 /** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
@@ -48,21 +47,32 @@ export interface SamplerOptions {
     sampleLimitMs?: number;
 }
 
+/** A sample being read: its readings are filled in as the reads answer, while it is open. */
+interface OpenSample {
+    readonly time: number;
+    readonly startedAt: number;
+    readings: CgroupReading[];
+    /** Reads not answered yet, plus one while they are being started. */
+    pending: number;
+    open: boolean;
+}
+
+type Done = (text: Result<string>) => void;
+
 export class PressureSampler {
     private readonly _disposer: Disposer;
     private readonly _cancellable = new Gio.Cancellable();
     private _watch: Disposer | null = null;
     private _paths: string[] = [];
     private _reason: string | null = null;
-    private readonly _sampling = new SerialTask(() => this._sample());
     /** The last pgscan read per slice. */
     private readonly _pgscan = new Map<string, number | null>();
     private _ticks = 0;
     /** Pressure is up somewhere: read memory.stat at every sample of the slices near their limit. */
     hot = false;
-    /** Ends the sample in progress early (its reads are past the limit); null between samples. */
-    private _overdue: (() => void) | null = null;
-    private _startedAt = 0;
+    /** The sample being read, if any; a request meanwhile asks for one more after it (`_again`). */
+    private _current: OpenSample | null = null;
+    private _again = false;
     /** Files with a read in progress. */
     private readonly _reading = new Set<string>();
     /** The last full avg10 read per slice. */
@@ -96,8 +106,13 @@ export class PressureSampler {
 
     /** Takes a sample now, unless one is being read; then one more follows it. */
     sampleNow(): void {
-        if (!this._cancellable.is_cancelled())
-            this._sampling.request();
+        if (this._cancellable.is_cancelled())
+            return;
+        if (this._current !== null) {
+            this._again = true;
+            return;
+        }
+        this._begin();
     }
 
     private async _discover(): Promise<void> {
@@ -123,45 +138,58 @@ export class PressureSampler {
         this._rewatch();
     }
 
-    private async _sample(): Promise<void> {
-        const time = GLib.get_monotonic_time() / 1e6;
+    /**
+     * Starts every read of a sample at once. This runs every second, so it is written with callbacks and
+     * a count of the reads still out, not promises: a sample costs the main loop its read completions
+     * and nothing more (each promise layer was one more job to run, and garbage to collect).
+     */
+    private _begin(): void {
         this._ticks++;
-        // Every read of the sample at once, in one flat list: a sample is a handful of completions, and
-        // each promise layer around them costs the main loop too.
-        const reads: Promise<void>[] = [];
-        const sample = { open: true };
-        const readings = this._paths.map(path => this._read(path, reads, sample));
-        // A read that never answers (a kernfs read stuck on a lock, a GIO completion that is never
-        // dispatched) must not stop the sampling: past the limit the sample goes out with what it has
-        // (the sampling timer checks, so no timer per sample), and the files still being read are
-        // skipped by later samples until their read ends.
-        this._startedAt = GLib.get_monotonic_time();
-        const overdue = new Promise<void>(resolve => {
-            this._overdue = resolve;
-        });
-        await Promise.race([Promise.all(reads), overdue]);
-        this._overdue = null;
-        sample.open = false;
-        if (this._cancellable.is_cancelled())
-            return;
-        this._opts.onSample({ time, readings }, this._reason);
+        const now = GLib.get_monotonic_time();
+        const sample: OpenSample = { time: now / 1e6, startedAt: now, readings: [], pending: 1, open: true };
+        this._current = sample;
+        sample.readings = this._paths.map(path => this._read(path, sample));
+        this._answered(sample);
     }
 
-    /** Called by the sampling timer: lets a sample whose reads are past the limit go out without them. */
-    private _giveUpIfOverdue(): void {
-        const limitUs = (this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) * 1000;
-        if (this._overdue !== null && GLib.get_monotonic_time() - this._startedAt >= limitUs) {
-            const giveUp = this._overdue;
-            this._overdue = null;
-            giveUp();
+    /** One read of `sample` answered (or the starting is over): the last one sends it out. */
+    private _answered(sample: OpenSample): void {
+        if (--sample.pending === 0)
+            this._finish(sample);
+    }
+
+    /** Sends the sample out (once) and starts the one requested meanwhile, if any. */
+    private _finish(sample: OpenSample): void {
+        if (!sample.open)
+            return;
+        sample.open = false;
+        this._current = null;
+        if (this._cancellable.is_cancelled())
+            return;
+        this._opts.onSample({ time: sample.time, readings: sample.readings }, this._reason);
+        if (this._again) {
+            this._again = false;
+            this._begin();
         }
     }
 
     /**
-     * Starts the reads of one cgroup (pushed to `reads`); the reading is filled in as they finish, while
-     * the sample is still open (a late answer is not written into a sample that went out).
+     * Called by the sampling timer. A read that never answers (a kernfs read stuck on a lock, a GIO
+     * completion that is never dispatched) must not stop the sampling: past the limit the sample goes out
+     * with what it has, and the files still being read are skipped by later samples until their read ends.
      */
-    private _read(path: string, reads: Promise<void>[], sample: { open: boolean }): CgroupReading {
+    private _giveUpIfOverdue(): void {
+        const limitUs = (this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) * 1000;
+        const sample = this._current;
+        if (sample !== null && GLib.get_monotonic_time() - sample.startedAt >= limitUs)
+            this._finish(sample);
+    }
+
+    /**
+     * Starts the reads of one cgroup; the reading is filled in as they answer, while the sample is still
+     * open (a late answer is not written into a sample that went out).
+     */
+    private _read(path: string, sample: OpenSample): CgroupReading {
         const dir = `${this._opts.root}${path}`;
         const policy = this._opts.policyFor(path);
         const pressureFile = `${dir}/memory.pressure`;
@@ -169,61 +197,61 @@ export class PressureSampler {
             path, policy, pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
             psi: fail('timeout', `${pressureFile} did not answer within ${(this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) / 1000} s`),
         };
-        reads.push(this._readKept(pressureFile).then(pressure => {
-            if (!sample.open)
-                return;
+        this._start(sample, pressureFile, true, pressure => {
             reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
             if (reading.psi.ok)
                 this._lastFull.set(path, reading.psi.value.full.avg10);
-        }));
+        });
         // pgscan only matters to oomd's "reclaim in the last 30 s": it is read every few samples, and at
         // every sample while pressure is up in a slice near its limit; the last value stands in between.
         const near = (this._lastFull.get(path) ?? 0) >= policy.limitPercent * HOT_SHARE_OF_LIMIT;
         if ((this.hot && near) || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path)) {
-            reads.push(this._readKept(`${dir}/memory.stat`).then(stat => {
-                if (!sample.open)
-                    return;
+            this._start(sample, `${dir}/memory.stat`, true, stat => {
                 const parsed = stat.ok ? parseKeyValues(stat.value) : null;
                 reading.pgscan = parsed?.ok ? parsed.value.get('pgscan') ?? null : null;
                 this._pgscan.set(path, reading.pgscan);
-            }));
+            });
         }
         // memory.events changes rarely and says so (a file monitor): it is read once, then on change.
         if (!this._eventsRead.has(path)) {
             this._eventsRead.add(path);
-            reads.push(this._once(`${dir}/memory.events`, () => readText(`${dir}/memory.events`, this._cancellable)).then(events => {
-                if (!sample.open)
-                    return;
+            this._start(sample, `${dir}/memory.events`, false, events => {
                 const parsed = events.ok ? parseKeyValues(events.value) : null;
                 reading.oomKills = parsed?.ok ? parsed.value.get('oom_kill') ?? null : undefined;
-            }));
+            });
         }
         return reading;
     }
 
-    /** Reads a file that is read every sample: kept open on cgroupfs, opened each time elsewhere. */
-    private _readKept(path: string): ReturnType<typeof readText> {
-        return this._once(path, () => {
-            if (!this._keepOpen || this._open === null)
-                return readText(path, this._cancellable);
-            let file = this._open.get(path);
-            if (!file) {
-                file = new PseudoFile(path);
-                this._open.set(path, file);
-            }
-            return file.read(this._cancellable);
-        });
-    }
-
     /**
-     * Starts a read of `path` unless an earlier one has not answered yet: then this sample goes without
-     * it rather than tie up one more of GIO's worker threads behind the same stuck file.
+     * Starts one read of `sample`: `use` gets the text if the sample is still open when it answers.
+     * A file read every sample (`kept`) stays open on cgroupfs. A file whose earlier read has not answered
+     * yet is not read again: this sample goes without it rather than tie up one more of GIO's worker
+     * threads behind the same stuck file.
      */
-    private _once(path: string, read: () => ReturnType<typeof readText>): ReturnType<typeof readText> {
-        if (this._reading.has(path))
-            return Promise.resolve(fail('timeout', `still waiting for an earlier read of ${path}`));
+    private _start(sample: OpenSample, path: string, kept: boolean, use: Done): void {
+        if (this._reading.has(path)) {
+            use(fail('timeout', `still waiting for an earlier read of ${path}`));
+            return;
+        }
         this._reading.add(path);
-        return read().finally(() => this._reading.delete(path));
+        sample.pending++;
+        const done: Done = text => {
+            this._reading.delete(path);
+            if (sample.open)
+                use(text);
+            this._answered(sample);
+        };
+        if (!kept || !this._keepOpen || this._open === null) {
+            readTextThen(path, this._cancellable, done);
+            return;
+        }
+        let file = this._open.get(path);
+        if (!file) {
+            file = new PseudoFile(path);
+            this._open.set(path, file);
+        }
+        file.readThen(this._cancellable, done);
     }
 
     /** Closes the kept files of cgroups no longer watched (all of them with an empty list). */
