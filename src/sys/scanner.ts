@@ -13,7 +13,7 @@ import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { fail, type Result } from '../core/result.js';
 import { Semaphore } from '../core/semaphore.js';
-import { isDirectory, listChildren, readText } from './files.js';
+import { isDirectory, listChildren, readText, readTextThen } from './files.js';
 
 export interface ScanOptions {
     root: string;
@@ -177,32 +177,99 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
     return { dirs, problems };
 }
 
+type Done = (text: Result<string>) => void;
+
+/**
+ * The reads of one scan, at most MAX_IN_FLIGHT at a time, through the scan's guard, with callbacks: a
+ * scan reads a file or two per cgroup, hundreds in all, and a promise per read was a job for the main
+ * loop to run and garbage for its collector on top of the read's own completions.
+ */
+class ReadPool {
+    private _active = 0;
+    private readonly _queue: [string, Done][] = [];
+
+    constructor(private readonly _opts: ScanOptions) {}
+
+    read(path: string, done: Done): void {
+        if (this._opts.guard?.busy.has(path)) {
+            done(fail('timeout', `still waiting for an earlier read of ${path}`));
+            return;
+        }
+        if (this._active < MAX_IN_FLIGHT)
+            this._start(path, done);
+        else
+            this._queue.push([path, done]);
+    }
+
+    text(path: string): Promise<Result<string>> {
+        return new Promise(resolve => this.read(path, resolve));
+    }
+
+    /** Reads every path, giving each answer to `use` with its index; resolves when all have answered. */
+    all(paths: readonly string[], use: (index: number, text: Result<string>) => void): Promise<void> {
+        return new Promise(resolve => {
+            let left = paths.length;
+            if (left === 0)
+                resolve();
+            paths.forEach((path, i) => this.read(path, text => {
+                use(i, text);
+                if (--left === 0)
+                    resolve();
+            }));
+        });
+    }
+
+    private _start(path: string, done: Done): void {
+        const busy = this._opts.guard?.busy;
+        busy?.add(path);
+        this._active++;
+        readTextThen(path, this._opts.cancellable, text => {
+            busy?.delete(path);
+            this._active--;
+            const next = this._queue.shift();
+            if (next)
+                this._start(...next);
+            done(text);
+        });
+    }
+}
+
 /**
  * Reads the memory files of known cgroup directories: memory.current of all, then memory.stat of those
  * `statFor` picks. A directory removed since the walk reads as nulls until the next walk, which its
  * parent's directory monitor asks for.
  */
 export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[]): Promise<CgroupEntry[]> {
-    const limit = new Semaphore(MAX_IN_FLIGHT);
+    const pool = new ReadPool(opts);
     // Filled in as the reads answer; what has not answered at the scan's deadline stays unread (null),
     // and an answer after it is not written into entries that went out.
     let open = true;
+    const isOpen = () => open;
     const entries = dirs.map(unread(opts));
-    const reads = dirs.map((d, i) => {
+    const fresh: CgroupEntry[] = [];
+    const details: Promise<void>[] = [];
+    dirs.forEach((d, i) => {
         const earlier = opts.reuse?.(d, i) ?? null;
         if (earlier) {
             entries[i] = carriedOver(earlier, d);
-            return Promise.resolve();
+            return;
         }
-        return limit.run(() => readEntry(opts, d)).then(entry => {
-            if (open)
-                entries[i] = entry;
-        });
+        const entry = entries[i] as CgroupEntry;
+        fresh.push(entry);
+        if (opts.wantDetails(d.below))
+            details.push(readDetails(opts, pool, entry, isOpen));
     });
-    await within(opts, Promise.all(reads));
+    const currents = pool.all(fresh.map(e => `${opts.root}${e.path}/memory.current`), (k, text) => {
+        if (open)
+            (fresh[k] as CgroupEntry).memoryCurrent = text.ok && /^\d+\s*$/.test(text.value) ? Number(text.value) : null;
+    });
+    await within(opts, Promise.all([currents, ...details]));
     const wanted = opts.statFor?.(entries) ?? 'all';
     const stats = wanted === 'all' ? entries : entries.filter(e => wanted.has(e.path));
-    await within(opts, Promise.all(stats.map(e => limit.run(() => readStat(opts, e, () => open)))));
+    await within(opts, pool.all(stats.map(e => `${opts.root}${e.path}/memory.stat`), (k, text) => {
+        if (open)
+            applyStat(stats[k] as CgroupEntry, text);
+    }));
     open = false;
     return entries;
 }
@@ -213,37 +280,23 @@ export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
     return { entries: await readEntries(opts, walk.dirs), problems: walk.problems };
 }
 
-async function readEntry(opts: ScanOptions, { below, leaf, preference, ownerUid, oomGroup }: CgroupDir): Promise<CgroupEntry> {
-    const path = `${opts.managerPath}/${below}`;
-    const dir = `${opts.root}${path}`;
-    const details = opts.wantDetails(below);
-    const [current, events, commands] = await Promise.all([
-        readGuarded(opts, `${dir}/memory.current`),
-        details ? readGuarded(opts, `${dir}/cgroup.events`) : null,
-        details && opts.commands !== false ? readCommands(dir, opts) : [],
+/** A container's state (cgroup.events) and its processes' names, written into `entry` while the scan is open. */
+async function readDetails(opts: ScanOptions, pool: ReadPool, entry: CgroupEntry, open: () => boolean): Promise<void> {
+    const dir = `${opts.root}${entry.path}`;
+    const [events, commands] = await Promise.all([
+        pool.text(`${dir}/cgroup.events`),
+        opts.commands !== false ? readCommands(dir, opts, pool) : [],
     ]);
-
-    const memoryCurrent = current.ok && /^\d+\s*$/.test(current.value) ? Number(current.value) : null;
-    const parsedEvents = events?.ok ? parseKeyValues(events.value) : null;
+    if (!open())
+        return;
+    const parsedEvents = events.ok ? parseKeyValues(events.value) : null;
     const eventValue = (key: string) => {
         const v = parsedEvents?.ok ? parsedEvents.value.get(key) : undefined;
         return v === undefined ? null : v === 1;
     };
-
-    return {
-        path,
-        leaf,
-        memoryCurrent,
-        anon: null,
-        file: null,
-        pgscan: null,
-        oomGroup,
-        preference,
-        ownerUid,
-        frozen: eventValue('frozen'),
-        populated: eventValue('populated'),
-        commands,
-    };
+    entry.frozen = eventValue('frozen');
+    entry.populated = eventValue('populated');
+    entry.commands = commands;
 }
 
 /** A cgroup not read (yet): what the walk knows, every number null. */
@@ -259,10 +312,9 @@ function carriedOver(earlier: CgroupEntry, { leaf, preference, ownerUid, oomGrou
     return { ...earlier, leaf, preference, ownerUid, oomGroup, anon: null, file: null, pgscan: null };
 }
 
-async function readStat(opts: ScanOptions, entry: CgroupEntry, open: () => boolean): Promise<void> {
-    const stat = await readGuarded(opts, `${opts.root}${entry.path}/memory.stat`);
+function applyStat(entry: CgroupEntry, stat: Result<string>): void {
     const parsed = stat.ok ? parseKeyValues(stat.value) : null;
-    if (!parsed?.ok || !open())
+    if (!parsed?.ok)
         return;
     entry.anon = parsed.value.get('anon') ?? null;
     entry.file = parsed.value.get('file') ?? null;
@@ -278,8 +330,8 @@ function preferenceOf(info: Gio.FileInfo): OomdPreference {
     return 'none';
 }
 
-async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
-    const procs = await readGuarded(opts, `${dir}/cgroup.procs`);
+async function readCommands(dir: string, opts: ScanOptions, pool: ReadPool): Promise<string[]> {
+    const procs = await pool.text(`${dir}/cgroup.procs`);
     if (!procs.ok)
         return [];
     const pids = procs.value.split('\n').filter(p => /^\d+$/.test(p)).slice(0, MAX_PIDS_PER_CGROUP);
@@ -288,7 +340,7 @@ async function readCommands(dir: string, opts: ScanOptions): Promise<string[]> {
         const known = cache?.lookup(pid);
         if (known !== undefined)
             return known;
-        const comm = await readGuarded(opts, `${opts.procRoot}/${pid}/comm`);
+        const comm = await pool.text(`${opts.procRoot}/${pid}/comm`);
         // A process that exited between the two reads is simply not counted.
         const name = comm.ok ? comm.value.trim() : null;
         if (comm.ok || comm.error.code === 'missing')
