@@ -89,7 +89,7 @@ export function formatMemory(memory: number | null): string {
 }
 
 export function buildInventory(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Inventory {
-    const tree = new Tree(entries, managerPath.replace(/\/+$/, ''));
+    const tree = treeOf(entries, managerPath);
     const topN = shownCount(opts.topN);
     const { apps, containers } = rankRows(tree, opts);
 
@@ -111,7 +111,7 @@ export function buildInventory(entries: readonly CgroupEntry[], managerPath: str
  * scanner can ask this before it reads any memory.stat. Paths below the cgroup root, as in the entries.
  */
 export function detailPaths(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Set<string> {
-    const tree = new Tree(entries, managerPath.replace(/\/+$/, ''));
+    const tree = treeOf(entries, managerPath);
     const topN = shownCount(opts.topN);
     const { apps, containers } = rankRows(tree, opts);
     const keys = [
@@ -155,69 +155,103 @@ function ancestorsOf(rel: string): string[] {
     return out;
 }
 
-/** The scanned cgroups below the manager, keyed by path below it ('' is the manager itself). */
-class Tree {
-    private readonly _entries = new Map<string, CgroupEntry>();
-    private readonly _classes = new Map<string, Classification>();
-    private readonly _children = new Map<string, string[]>();
-    private readonly _keys = new Map<string, string | null>();
-    private readonly _members = new Map<string, string[]>();
-    private readonly _containerUnits = new Map<string, string>();
-    private readonly _cover = new Map<string, number | null>();
+/**
+ * The last shape built: a scan's rows are ranked twice (detailPaths, then buildInventory) and the tree
+ * is listed again only when cgroups come or go, so the same paths come back scan after scan. A cache of
+ * one pure result: the output depends on the paths alone, whatever was asked before.
+ */
+let lastShape: Shape | null = null;
 
-    constructor(entries: readonly CgroupEntry[], private readonly _manager: string) {
-        for (const e of entries) {
-            const rel = this._relative(e.path);
-            if (rel !== null && !this._entries.has(rel))
-                this._entries.set(rel, e);
+function treeOf(entries: readonly CgroupEntry[], managerPath: string): Tree {
+    const manager = managerPath.replace(/\/+$/, '');
+    if (!lastShape?.fits(entries, manager))
+        lastShape = new Shape(entries.map(e => e.path), manager);
+    return new Tree(entries, lastShape);
+}
+
+/**
+ * What the paths alone decide: which cgroups are below the manager, their classes, their nearest
+ * scanned parents, the row each counts to, and each row's top-most cgroups.
+ */
+class Shape {
+    /** The path below the manager of each entry (by index), null for one outside it or seen before. */
+    readonly relOf: (string | null)[] = [];
+    readonly classes = new Map<string, Classification>();
+    readonly children = new Map<string, string[]>();
+    readonly keys = new Map<string, string | null>();
+    readonly members = new Map<string, string[]>();
+    readonly containerUnits = new Map<string, string>();
+    private readonly _topMost = new Map<string, string[]>();
+
+    constructor(private readonly _paths: readonly string[], readonly manager: string) {
+        const rels = new Set<string>();
+        for (const path of _paths) {
+            const rel = this._relative(path);
+            this.relOf.push(rel !== null && !rels.has(rel) ? rel : null);
+            if (rel !== null)
+                rels.add(rel);
         }
-        for (const rel of this._entries.keys()) {
+        for (const rel of rels) {
             const cls = classify(rel);
-            this._classes.set(rel, cls);
-            if (cls.kind === 'container' && !this._containerUnits.has(cls.unitPath))
-                this._containerUnits.set(cls.unitPath, cls.containerId);
+            this.classes.set(rel, cls);
+            if (cls.kind === 'container' && !this.containerUnits.has(cls.unitPath))
+                this.containerUnits.set(cls.unitPath, cls.containerId);
         }
-        for (const rel of this._entries.keys()) {
+        for (const rel of rels) {
             if (rel === '')
                 continue;
-            const parent = ancestorsOf(rel).find(a => this._entries.has(a)) ?? '';
-            const siblings = this._children.get(parent) ?? [];
+            const parent = ancestorsOf(rel).find(a => rels.has(a)) ?? '';
+            const siblings = this.children.get(parent) ?? [];
             siblings.push(rel);
-            this._children.set(parent, siblings);
+            this.children.set(parent, siblings);
         }
-        for (const rel of this._entries.keys()) {
+        for (const rel of rels) {
             const key = this._keyOf(rel);
-            this._keys.set(rel, key);
+            this.keys.set(rel, key);
             if (key !== null) {
-                const members = this._members.get(key) ?? [];
+                const members = this.members.get(key) ?? [];
                 members.push(rel);
-                this._members.set(key, members);
+                this.members.set(key, members);
             }
         }
     }
 
-    private _relative(path: string): string | null {
-        const trimmed = path.replace(/\/+$/, '');
-        if (trimmed === this._manager)
-            return '';
-        if (!trimmed.startsWith(`${this._manager}/`))
-            return null;
-        const rel = trimmed.slice(this._manager.length + 1);
-        return rel.split('/').some(p => p === '' || p === '.' || p === '..') ? null : rel;
+    /** Whether this shape is the one of these entries' paths. */
+    fits(entries: readonly CgroupEntry[], manager: string): boolean {
+        return manager === this.manager && entries.length === this._paths.length &&
+            entries.every((e, i) => e.path === this._paths[i]);
     }
 
-    private _absolute(rel: string): string {
-        return rel === '' ? this._manager : `${this._manager}/${rel}`;
+    /** Members of a group with no ancestor in the same group. */
+    topMost(key: string): string[] {
+        let top = this._topMost.get(key);
+        if (top === undefined) {
+            const members = this.members.get(key) ?? [];
+            const set = new Set(members);
+            top = members.filter(m => !ancestorsOf(m).some(a => set.has(a))).sort(compareText);
+            this._topMost.set(key, top);
+        }
+        return top;
+    }
+
+    private _relative(path: string): string | null {
+        const trimmed = path.replace(/\/+$/, '');
+        if (trimmed === this.manager)
+            return '';
+        if (!trimmed.startsWith(`${this.manager}/`))
+            return null;
+        const rel = trimmed.slice(this.manager.length + 1);
+        return rel.split('/').some(p => p === '' || p === '.' || p === '..') ? null : rel;
     }
 
     /** Which row a cgroup counts to: 'app:<id>', 'container:<id>', 'session', 'background', or none. */
     private _keyOf(rel: string): string | null {
-        const cls = this._classes.get(rel) ?? { kind: 'other' };
+        const cls = this.classes.get(rel) ?? { kind: 'other' };
         switch (cls.kind) {
         case 'container':
             return `container:${cls.containerId}`;
         case 'container-runtime': {
-            const id = cls.containerId ?? this._containerUnits.get(cls.unitPath);
+            const id = cls.containerId ?? this.containerUnits.get(cls.unitPath);
             return id === undefined ? null : `container:${id}`;
         }
         default:
@@ -225,7 +259,7 @@ class Tree {
         }
         // A quadlet's service cgroup (and anything else in it) is the container's, not an app's.
         for (const at of [rel, ...ancestorsOf(rel)]) {
-            const id = this._containerUnits.get(at);
+            const id = this.containerUnits.get(at);
             if (id !== undefined)
                 return `container:${id}`;
         }
@@ -238,6 +272,36 @@ class Tree {
         default:
             return null;
         }
+    }
+}
+
+/** The scanned cgroups below the manager, keyed by path below it ('' is the manager itself), with their numbers. */
+class Tree {
+    private readonly _entries = new Map<string, CgroupEntry>();
+    private readonly _classes: ReadonlyMap<string, Classification>;
+    private readonly _children: ReadonlyMap<string, string[]>;
+    private readonly _keys: ReadonlyMap<string, string | null>;
+    private readonly _members: ReadonlyMap<string, string[]>;
+    private readonly _containerUnits: ReadonlyMap<string, string>;
+    private readonly _manager: string;
+    private readonly _cover = new Map<string, number | null>();
+
+    constructor(entries: readonly CgroupEntry[], private readonly _shape: Shape) {
+        entries.forEach((e, i) => {
+            const rel = _shape.relOf[i];
+            if (rel !== null && rel !== undefined)
+                this._entries.set(rel, e);
+        });
+        this._classes = _shape.classes;
+        this._children = _shape.children;
+        this._keys = _shape.keys;
+        this._members = _shape.members;
+        this._containerUnits = _shape.containerUnits;
+        this._manager = _shape.manager;
+    }
+
+    private _absolute(rel: string): string {
+        return rel === '' ? this._manager : `${this._manager}/${rel}`;
     }
 
     appKeys(): string[] {
@@ -270,11 +334,8 @@ class Tree {
         return out;
     }
 
-    /** Members of a group with no ancestor in the same group. */
     private _topMost(key: string): string[] {
-        const members = this._members.get(key) ?? [];
-        const set = new Set(members);
-        return members.filter(m => !ancestorsOf(m).some(a => set.has(a))).sort(compareText);
+        return this._shape.topMost(key);
     }
 
     /** A cgroup's value, or the sum of its nearest scanned descendants' when it is unreadable. */

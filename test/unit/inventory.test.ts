@@ -187,6 +187,20 @@ describe('buildInventory: ranking and top N', () => {
         assert.deepEqual(inv.apps.map(a => a.appId), ['Alpha', 'beta', 'Zeta']);
     });
 
+    it('the same paths with new numbers rank anew; other paths, then the first ones again, each get their own rows', () => {
+        // The tree's shape is kept between calls with the same paths (a scan ranks twice, and scans
+        // repeat on an unchanged tree): only the shape, never a number or a row.
+        assert.deepEqual(build(seven, { topN: 2 }).apps.map(a => a.appId), ['b', 'e']);
+        const regrown = seven.map(e => ({ ...e, memoryCurrent: e.path.includes('-a-') ? 900 * MB : e.memoryCurrent }));
+        assert.deepEqual(build(regrown, { topN: 2 }).apps.map(a => a.appId), ['a', 'b']);
+        const renamed = seven.map(e => ({ ...e, path: e.path.replace('app-gnome-b-1', 'app-gnome-z-1') }));
+        assert.deepEqual(build(renamed, { topN: 2 }).apps.map(a => a.appId), ['z', 'e']);
+        const fewer = seven.slice(2);
+        assert.deepEqual(build(fewer, { topN: 2 }).apps.map(a => a.appId), ['e', 'd']);
+        assert.deepEqual(build(seven, { topN: 2 }).apps.map(a => a.appId), ['b', 'e']);
+        assert.deepEqual([...detailPaths(renamed, MANAGER, { ...OPTS, topN: 1 })], [`${MANAGER}/app.slice/app-gnome-z-1.scope`]);
+    });
+
     it('ranks containers the same way and cuts them to the same N', () => {
         const ids = ['1', '2', '3'].map(d => d.repeat(64));
         const inv = build(ids.map((id, i) => entry(`user.slice/libpod-${id}.scope`, (i + 1) * 100 * MB)), { topN: 2 });
