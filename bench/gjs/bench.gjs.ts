@@ -162,6 +162,9 @@ class HeadroomInventory {
             statFor: entries => (_mode === 'pressing' ? 'all' : _mode === 'menu' ? detailPaths(entries, MANAGER, options) : new Set()),
             rotate: () => _mode === 'menu',
             activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
+            // The shown rows' files stay open between scans, as the service does on a real cgroup2 file
+            // system (this tree is on tmpfs, where it would not by itself; the files are never replaced).
+            keepFilesOpen: true,
             onScan: (scan: InventoryScan) => {
                 // The service shows the last scan again when podman's names arrive: not a new scan.
                 const fresh = scan.time !== this._lastTime;

@@ -165,6 +165,50 @@ export class PseudoFile {
     }
 }
 
+/**
+ * The PseudoFiles a caller reads again and again (a scan's shown rows), by path, at most `max` of them
+ * open: each read names its path (get), and sweep() closes those not read since the last sweep.
+ */
+export class KeptFiles {
+    private readonly _files = new Map<string, PseudoFile>();
+    private _read = new Set<string>();
+
+    constructor(private readonly _max: number) {}
+
+    /** The kept file for `path`, opened now if there is room; null when the limit is reached. */
+    get(path: string): PseudoFile | null {
+        this._read.add(path);
+        let file = this._files.get(path) ?? null;
+        if (file === null && this._files.size < this._max) {
+            file = new PseudoFile(path);
+            this._files.set(path, file);
+        }
+        return file;
+    }
+
+    /** Closes the files not read since the last sweep. */
+    sweep(): void {
+        for (const [path, file] of this._files) {
+            if (!this._read.has(path)) {
+                file.close();
+                this._files.delete(path);
+            }
+        }
+        this._read = new Set();
+    }
+
+    get size(): number {
+        return this._files.size;
+    }
+
+    closeAll(): void {
+        for (const file of this._files.values())
+            file.close();
+        this._files.clear();
+        this._read = new Set();
+    }
+}
+
 /** The file system type GIO reports for a path ('cgroup2', 'tmpfs', …), or null when it cannot tell. */
 export function filesystemType(path: string, cancellable: Gio.Cancellable | null): Promise<string | null> {
     const file = Gio.File.new_for_path(path);

@@ -13,6 +13,7 @@ import { SerialTask } from '../core/serial.js';
 import { _ } from '../core/i18n.js';
 import { parsePodmanPs, podmanArgv, type PodmanContainer } from '../core/podman.js';
 import { CommandNames, readEntries, walkTree, type CgroupDir, type ReadGuard } from './scanner.js';
+import { filesystemType, KeptFiles } from './files.js';
 import { watch } from './monitor.js';
 import { run } from './subprocess.js';
 
@@ -31,6 +32,11 @@ const REWALK_EVERY = 20;
  * shows in its parent's number at once.
  */
 const ROTATION = 4;
+/**
+ * Files kept open between scans at most (the shown rows' memory.current and memory.stat, on cgroupfs):
+ * a few dozen on a desktop, bounded so that an odd tree cannot eat into the shell's descriptors.
+ */
+const MAX_KEPT_FILES = 128;
 
 export interface InventoryScan {
     time: number;
@@ -60,6 +66,11 @@ export interface InventoryOptions {
     rotate: () => boolean;
     /** How long a scan waits for its reads (default 20 s; tests shorten it). */
     scanLimitMs?: number;
+    /**
+     * Keep the files read at every scan open between scans (KeptFiles). Default: when the root is a
+     * cgroup2 file system, whose files the kernel writes anew for every read from offset 0.
+     */
+    keepFilesOpen?: boolean;
     /** Seconds between full scans while active / while idle. */
     activeIntervalSec: () => number;
     idleIntervalSec: () => number;
@@ -95,10 +106,14 @@ export class InventoryService {
     private _rotating = false;
     /** Paths with a read in progress, across scans (ReadGuard). */
     private readonly _busy = new Set<string>();
+    /** The shown rows' files, kept open while the menu shows them; null until the root's file system is known. */
+    private _kept: KeptFiles | null = null;
+    private _keepOpen: boolean | null = null;
 
     constructor(private readonly _opts: InventoryOptions) {
         this._disposer = new Disposer(_opts.onError);
         this._disposer.defer(() => this._cancellable.cancel());
+        this._disposer.defer(() => this._kept?.closeAll());
         this._disposer.defer(() => {
             if (this._timer)
                 GLib.source_remove(this._timer);
@@ -176,6 +191,12 @@ export class InventoryService {
 
     private async _scanGuarded(guard: ReadGuard, limitMs: number): Promise<void> {
         const { root, procRoot, managerPath } = this._opts;
+        if (this._keepOpen === null) {
+            this._keepOpen = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
+            this._kept = this._keepOpen ? new KeptFiles(MAX_KEPT_FILES) : null;
+            if (this._cancellable.is_cancelled())
+                return;
+        }
         let complete = false;
         // Carried over only from a scan that rotated too: the first scan after the menu opens reads all.
         const rotating = this._opts.rotate();
@@ -202,6 +223,11 @@ export class InventoryService {
             commands: this._active,
             commandNames: this._commandNames,
             guard,
+            // While the menu is open, the files read at every scan (the shown rows', the cgroups with
+            // children, the containers') are kept open; the other leaves are read in turns.
+            kept: this._kept ?? undefined,
+            keepOpen: (entry: CgroupEntry) => rotating &&
+                (!entry.leaf || this._shown.has(entry.path) || wantDetails(entry.path.slice(managerPath.length + 1))),
         };
         if (this._active)
             this._commandNames.nextScan();
@@ -231,6 +257,8 @@ export class InventoryService {
         const result = { entries: await readEntries(opts, this._dirs), problems: this._problems };
         if (this._cancellable.is_cancelled())
             return;
+        // Rows no longer shown (or a closed menu): their files are closed.
+        this._kept?.sweep();
 
         const ids = new Set(result.entries.flatMap(e => {
             const m = CONTAINER_ID.exec(e.path);

@@ -13,7 +13,7 @@ import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
 import { parseKeyValues } from '../core/keyvalue.js';
 import { fail, type Result } from '../core/result.js';
 import { Semaphore } from '../core/semaphore.js';
-import { isDirectory, listChildren, readText, readTextThen } from './files.js';
+import { isDirectory, listChildren, readText, readTextThen, type KeptFiles } from './files.js';
 
 export interface ScanOptions {
     root: string;
@@ -40,6 +40,13 @@ export interface ScanOptions {
     reuse?: (dir: CgroupDir, index: number) => CgroupEntry | null;
     /** Bounds the scan in time (the inventory keeps one); without it every read is awaited. */
     guard?: ReadGuard;
+    /**
+     * Files kept open between scans (on cgroupfs), for the cgroups `keepOpen` picks: those read at every
+     * scan. Each of their reads (memory.current, memory.stat, a container's cgroup.events and
+     * cgroup.procs) then costs one completion, not two.
+     */
+    kept?: KeptFiles;
+    keepOpen?: (entry: CgroupEntry) => boolean;
 }
 
 /**
@@ -186,27 +193,29 @@ type Done = (text: Result<string>) => void;
  */
 class ReadPool {
     private _active = 0;
-    private readonly _queue: [string, Done][] = [];
+    private readonly _queue: [string, Done, boolean][] = [];
 
     constructor(private readonly _opts: ScanOptions) {}
 
-    read(path: string, done: Done): void {
+    /** Reads `path`; `keep`: from a file kept open between scans, if the scan keeps files. */
+    read(path: string, done: Done, keep = false): void {
         if (this._opts.guard?.busy.has(path)) {
             done(fail('timeout', `still waiting for an earlier read of ${path}`));
             return;
         }
         if (this._active < MAX_IN_FLIGHT)
-            this._start(path, done);
+            this._start(path, done, keep);
         else
-            this._queue.push([path, done]);
+            this._queue.push([path, done, keep]);
     }
 
-    text(path: string): Promise<Result<string>> {
-        return new Promise(resolve => this.read(path, resolve));
+    text(path: string, keep = false): Promise<Result<string>> {
+        return new Promise(resolve => this.read(path, resolve, keep));
     }
 
     /** Reads every path, giving each answer to `use` with its index; resolves when all have answered. */
-    all(paths: readonly string[], use: (index: number, text: Result<string>) => void): Promise<void> {
+    all(paths: readonly string[], use: (index: number, text: Result<string>) => void,
+        keep: (index: number) => boolean = () => false): Promise<void> {
         return new Promise(resolve => {
             let left = paths.length;
             if (left === 0)
@@ -215,22 +224,27 @@ class ReadPool {
                 use(i, text);
                 if (--left === 0)
                     resolve();
-            }));
+            }, keep(i)));
         });
     }
 
-    private _start(path: string, done: Done): void {
+    private _start(path: string, done: Done, keep: boolean): void {
         const busy = this._opts.guard?.busy;
         busy?.add(path);
         this._active++;
-        readTextThen(path, this._opts.cancellable, text => {
+        const answered: Done = text => {
             busy?.delete(path);
             this._active--;
             const next = this._queue.shift();
             if (next)
                 this._start(...next);
             done(text);
-        });
+        };
+        const file = keep ? this._opts.kept?.get(path) ?? null : null;
+        if (file !== null)
+            file.readThen(this._opts.cancellable, answered);
+        else
+            readTextThen(path, this._opts.cancellable, answered);
     }
 }
 
@@ -259,17 +273,18 @@ export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[])
         if (opts.wantDetails(d.below))
             details.push(readDetails(opts, pool, entry, isOpen));
     });
+    const kept = (list: readonly CgroupEntry[]) => (k: number) => opts.keepOpen?.(list[k] as CgroupEntry) ?? false;
     const currents = pool.all(fresh.map(e => `${opts.root}${e.path}/memory.current`), (k, text) => {
         if (open)
             (fresh[k] as CgroupEntry).memoryCurrent = text.ok && /^\d+\s*$/.test(text.value) ? Number(text.value) : null;
-    });
+    }, kept(fresh));
     await within(opts, Promise.all([currents, ...details]));
     const wanted = opts.statFor?.(entries) ?? 'all';
     const stats = wanted === 'all' ? entries : entries.filter(e => wanted.has(e.path));
     await within(opts, pool.all(stats.map(e => `${opts.root}${e.path}/memory.stat`), (k, text) => {
         if (open)
             applyStat(stats[k] as CgroupEntry, text);
-    }));
+    }, kept(stats)));
     open = false;
     return entries;
 }
@@ -283,9 +298,10 @@ export async function scanTree(opts: ScanOptions): Promise<ScanResult> {
 /** A container's state (cgroup.events) and its processes' names, written into `entry` while the scan is open. */
 async function readDetails(opts: ScanOptions, pool: ReadPool, entry: CgroupEntry, open: () => boolean): Promise<void> {
     const dir = `${opts.root}${entry.path}`;
+    const keep = opts.keepOpen?.(entry) ?? false;
     const [events, commands] = await Promise.all([
-        pool.text(`${dir}/cgroup.events`),
-        opts.commands !== false ? readCommands(dir, opts, pool) : [],
+        pool.text(`${dir}/cgroup.events`, keep),
+        opts.commands !== false ? readCommands(dir, opts, pool, keep) : [],
     ]);
     if (!open())
         return;
@@ -330,8 +346,8 @@ function preferenceOf(info: Gio.FileInfo): OomdPreference {
     return 'none';
 }
 
-async function readCommands(dir: string, opts: ScanOptions, pool: ReadPool): Promise<string[]> {
-    const procs = await pool.text(`${dir}/cgroup.procs`);
+async function readCommands(dir: string, opts: ScanOptions, pool: ReadPool, keep: boolean): Promise<string[]> {
+    const procs = await pool.text(`${dir}/cgroup.procs`, keep);
     if (!procs.ok)
         return [];
     const pids = procs.value.split('\n').filter(p => /^\d+$/.test(p)).slice(0, MAX_PIDS_PER_CGROUP);

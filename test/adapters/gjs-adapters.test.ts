@@ -55,4 +55,4 @@ function report(title: string, bundle: { results: GjsResult[]; stderr: string; s
 }
 
 report('src/sys under gjs: pressure reads, discovery, sampler, freezer', sys, 25);
-report('src/sys under gjs: inventory scan, subprocesses, container actions', inventory, 15);
+report('src/sys under gjs: inventory scan, subprocesses, container actions', inventory, 17);

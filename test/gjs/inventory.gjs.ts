@@ -10,6 +10,7 @@ import { CommandNames, scanTree } from '../../src/sys/scanner.js';
 import { InventoryService, type InventoryScan } from '../../src/sys/inventory.js';
 import { detailPaths } from '../../src/core/inventory.js';
 import { run } from '../../src/sys/subprocess.js';
+import { KeptFiles } from '../../src/sys/files.js';
 import Gio from 'gi://Gio';
 import { assert, assertEqual, env, run as runTests, test } from './harness.js';
 
@@ -205,6 +206,116 @@ test('with only the menu looking, leaves outside the shown rows are read in turn
     } finally {
         service.stop();
     }
+});
+
+/** Descriptors this process holds open on files below `dir`. */
+function openFilesBelow(dir: string): string[] {
+    const fds = Gio.File.new_for_path('/proc/self/fd').enumerate_children('standard::name,standard::symlink-target',
+        Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    const out: string[] = [];
+    for (let info = fds.next_file(null); info !== null; info = fds.next_file(null)) {
+        const target = info.get_symlink_target() ?? '';
+        if (target.startsWith(`${dir}/`))
+            out.push(target.slice(dir.length));
+    }
+    fds.close(null);
+    return out.sort();
+}
+
+/** Rewrites a file in place, as the kernel's files change (a kept-open file sees it; a rename it would not). */
+function rewrite(path: string, text: string): void {
+    const stream = Gio.File.new_for_path(path).open_readwrite(null);
+    stream.truncate(0, null);
+    stream.get_output_stream().write_all(new TextEncoder().encode(text), null);
+    stream.close(null);
+}
+
+test('while the menu is open, the files read at every scan stay open between scans, and are closed when no longer read', async () => {
+    const tree = appTree(6);
+    let menuOpen = true;
+    const scans: InventoryScan[] = [];
+    let wake: (() => void) | null = null;
+    const service = new InventoryService({
+        root: tree.root, procRoot: `${tree.root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
+        statFor: entries => (menuOpen ? detailPaths(entries, MANAGER, { topN: 1, transcoders: [], containerNames: new Map() }) : new Set()),
+        rotate: () => menuOpen,
+        activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
+        keepFilesOpen: true,
+        onScan: scan => {
+            scans.push(scan);
+            wake?.();
+        },
+        onError: e => printerr(`inventory: ${String(e)}`),
+    });
+    const scan = () => new Promise<InventoryScan>(resolve => {
+        const before = scans.length;
+        wake = () => {
+            const last = scans.at(-1);
+            if (scans.length > before && last)
+                resolve(last);
+        };
+        service.scanNow();
+    });
+    const entryOf = (s: InventoryScan, i: number) => s.entries.find(e => e.path === tree.leaf(i));
+    const slice = `${MANAGER}/app.slice`;
+    try {
+        service.active = true;
+        await scan();
+        await scan();
+        // The top row (app5) and the slice, which has children: open; the other leaves: read in turns, closed.
+        assertEqual(openFilesBelow(tree.root), [`${slice}/memory.current`, `${tree.leaf(5)}/memory.current`,
+            `${tree.leaf(5)}/memory.stat`].sort(), 'kept open after a scan');
+        // Read again from the start at the next scan: a change in place is seen.
+        rewrite(`${tree.root}${tree.leaf(5)}/memory.current`, '8000000\n');
+        rewrite(`${tree.root}${tree.leaf(5)}/memory.stat`, 'anon 5000000\nfile 2000000\npgscan 0\n');
+        const changed = await scan();
+        assertEqual(entryOf(changed, 5)?.memoryCurrent, 8e6, 'memory.current read again from a kept file');
+        assertEqual(entryOf(changed, 5)?.anon, 5e6, 'memory.stat read again from a kept file');
+        // Another row on top: its files are opened, the old row's are closed.
+        tree.setMemory(0, 50e6);
+        await scan();
+        await scan();
+        await scan();
+        await scan();
+        assertEqual(openFilesBelow(tree.root), [`${slice}/memory.current`, `${tree.leaf(0)}/memory.current`,
+            `${tree.leaf(0)}/memory.stat`].sort(), 'the new top row kept, the old one closed');
+        // The menu closes: the next scan reads sizes only and closes every kept file.
+        menuOpen = false;
+        await scan();
+        assertEqual(openFilesBelow(tree.root), [], 'nothing kept open while the menu is closed');
+        menuOpen = true;
+        await scan();
+        assert(openFilesBelow(tree.root).length > 0, 'kept again when the menu opens');
+    } finally {
+        service.stop();
+    }
+    assertEqual(openFilesBelow(tree.root), [], 'nothing left open after stop()');
+});
+
+test('KeptFiles opens at most its limit, and a sweep closes the files not read since the last one', async () => {
+    const dir = GLib.dir_make_tmp('headroom-kept-XXXXXX');
+    for (const name of ['a', 'b', 'c'])
+        GLib.file_set_contents(`${dir}/${name}`, `${name}\n`);
+    const kept = new KeptFiles(2);
+    const text = async (name: string) => {
+        const file = kept.get(`${dir}/${name}`);
+        if (file === null)
+            return null;
+        const read = await file.read(null);
+        return read.ok ? read.value : read.error.code;
+    };
+    try {
+        assertEqual([await text('a'), await text('b'), await text('c')], ['a\n', 'b\n', null], 'two kept, the third refused');
+        assertEqual(openFilesBelow(dir), ['/a', '/b'], 'two open');
+        kept.sweep();
+        assertEqual(await text('b'), 'b\n', 'b read again');
+        kept.sweep();
+        assertEqual(openFilesBelow(dir), ['/b'], 'a, not read since the last sweep, closed');
+        assertEqual(await text('c'), 'c\n', 'room for c now');
+    } finally {
+        kept.closeAll();
+    }
+    assertEqual(openFilesBelow(dir), [], 'closeAll closes them all');
 });
 
 test('a read that never answers does not stop the scans: the cgroup is unreadable until it answers', async () => {
