@@ -99,6 +99,7 @@ function gjs(script: string, mode: string, options: Json, timeoutSec: number, ro
     const r = rootfs !== null
         ? spawnSync('bash', [join(BENCH, 'rootfs-gjs.sh'), rootfs, script, ...args], { encoding: 'utf8', timeout: timeoutSec * 1000 })
         : spawnSync('gjs', ['-m', script, ...args], { encoding: 'utf8', timeout: timeoutSec * 1000 });
+    if (process.env.BENCH_STDERR) process.stderr.write(r.stderr);
     const line = r.stdout.split('\n').find(l => l.startsWith('{"result"'));
     if (r.status !== 0 || !line) {
         // GJS repeats a critical with a stack each time: the distinct messages are enough.

@@ -284,7 +284,8 @@ class Tree {
     private readonly _members: ReadonlyMap<string, string[]>;
     private readonly _containerUnits: ReadonlyMap<string, string>;
     private readonly _manager: string;
-    private readonly _cover = new Map<string, number | null>();
+    /** Each field's value per cgroup, as _valueOf found it. */
+    private readonly _cover: Record<Field, Map<string, number | null>> = { memoryCurrent: new Map(), anon: new Map(), file: new Map() };
 
     constructor(entries: readonly CgroupEntry[], private readonly _shape: Shape) {
         entries.forEach((e, i) => {
@@ -340,9 +341,10 @@ class Tree {
 
     /** A cgroup's value, or the sum of its nearest scanned descendants' when it is unreadable. */
     private _valueOf(rel: string, field: Field): number | null {
-        const memo = `${field}\n${rel}`;
-        if (this._cover.has(memo))
-            return this._cover.get(memo) ?? null;
+        const memo = this._cover[field];
+        const known = memo.get(rel);
+        if (known !== undefined)
+            return known;
         const own = this._entries.get(rel)?.[field] ?? null;
         let value: number | null = own !== null && Number.isFinite(own) ? own : null;
         if (value === null) {
@@ -352,7 +354,7 @@ class Tree {
                     value = (value ?? 0) + v;
             }
         }
-        this._cover.set(memo, value);
+        memo.set(rel, value);
         return value;
     }
 
