@@ -99,7 +99,9 @@ function gjs(script: string, mode: string, options: Json, timeoutSec: number, ro
     const r = rootfs !== null
         ? spawnSync('bash', [join(BENCH, 'rootfs-gjs.sh'), rootfs, script, ...args], { encoding: 'utf8', timeout: timeoutSec * 1000 })
         : spawnSync('gjs', ['-m', script, ...args], { encoding: 'utf8', timeout: timeoutSec * 1000 });
-    if (process.env.BENCH_STDERR) process.stderr.write(r.stderr);
+    // BENCH_STDERR=1: gjs's stderr as it ran (printerr from a benchmark while looking into a figure).
+    if (process.env.BENCH_STDERR)
+        process.stderr.write(r.stderr);
     const line = r.stdout.split('\n').find(l => l.startsWith('{"result"'));
     if (r.status !== 0 || !line) {
         // GJS repeats a critical with a stack each time: the distinct messages are enough.
@@ -363,7 +365,9 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
         'the menu open (memory.current of every cgroup, memory.stat of the shown rows\' cgroups as `detailPaths` picks them,',
         'containers\' cgroup.events and process names) and `buildInventory` on each scan as the extension does before drawing',
         'rows; while pressure is up (memory.stat of every cgroup: oomd\'s rule ranks all candidates by pgscan); idle (sizes',
-        'only, no inventory built); and the first scan of a fresh menu-open service (it lists the tree). On the',
+        'only, no inventory built); and the first scan of a fresh menu-open service (it lists the tree). While the menu is',
+        'open the files read at every scan (shown rows, cgroups with children, containers) stay open between scans, as the',
+        'service does on cgroup2 (told to here: the tree is on tmpfs, and its files are never replaced). On the',
         'synthetic tree: every cgroup folder holds the ~50 control files of the cpu, io, memory and pids controllers, as',
         `under a Fedora user manager, so listing the tree returns ${tree?.managerEntries.toLocaleString('en') ?? 'n/a'} folder entries (a GFileInfo and a JS wrapper`,
         'each); a later scan lists nothing (directory monitors say when cgroups come and go). Against it, the peers\' approach implemented here: list /proc, read',
@@ -391,7 +395,8 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
         `(${SIZES.blockSec} s); Headroom with the menu open, at the extension's own cadence (the sampler at its 1 s interval, a menu-open`,
         `InventoryService scan with buildInventory every 3 s; ${SIZES.cadenceSec} s) — the budget row; the same scans back to back (${SIZES.blockSec} s,`,
         'harsher than any real use: it shows what the garbage of continuous scanning costs); the peers\' walk back to back with the same',
-        `sampler (${SIZES.blockSec} s).`,
+        `sampler (${SIZES.blockSec} s). Each phase starts after a forced GC and half a second of rest, so that it pays for its`,
+        'own garbage and not for what the setup or the phase before it left behind.',
         '',
         'Each firing also reads the main thread\'s schedstat: in the gap before the worst firing, how long the thread ran',
         'and how long it waited for a CPU; "held" is min(lateness, the thread\'s run time in the gap), the part its own',
