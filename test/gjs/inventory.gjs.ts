@@ -7,7 +7,7 @@ import GLib from 'gi://GLib';
 import { buildInventory } from '../../src/core/inventory.js';
 import { SystemActions } from '../../src/sys/actions.js';
 import { CommandNames, scanTree } from '../../src/sys/scanner.js';
-import { InventoryService, type InventoryScan } from '../../src/sys/inventory.js';
+import { InventoryService, type InventoryOptions, type InventoryScan } from '../../src/sys/inventory.js';
 import { detailPaths } from '../../src/core/inventory.js';
 import { run } from '../../src/sys/subprocess.js';
 import { KeptFiles } from '../../src/sys/files.js';
@@ -137,16 +137,18 @@ function appTree(n: number): { root: string; leaf: (i: number) => string; setMem
     return { root, leaf, setMemory };
 }
 
-test('with only the menu looking, leaves outside the shown rows are read in turns; while pressure is up, all at every scan', async () => {
-    const tree = appTree(12);
-    let pressing = false;
+/**
+ * An InventoryService on `root` that scans only when asked, and `scan()`, which asks for one and resolves
+ * with it.
+ */
+function scannedService(root: string, opts: Pick<InventoryOptions, 'statFor' | 'rotate' | 'keepFilesOpen'>):
+    { service: InventoryService; scan: () => Promise<InventoryScan> } {
     const scans: InventoryScan[] = [];
     let wake: (() => void) | null = null;
     const service = new InventoryService({
-        root: tree.root, procRoot: `${tree.root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
-        statFor: entries => (pressing ? 'all' : detailPaths(entries, MANAGER, { topN: 2, transcoders: [], containerNames: new Map() })),
-        rotate: () => !pressing,
+        root, procRoot: `${root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
         activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
+        ...opts,
         onScan: scan => {
             scans.push(scan);
             wake?.();
@@ -161,6 +163,16 @@ test('with only the menu looking, leaves outside the shown rows are read in turn
                 resolve(last);
         };
         service.scanNow();
+    });
+    return { service, scan };
+}
+
+test('with only the menu looking, leaves outside the shown rows are read in turns; while pressure is up, all at every scan', async () => {
+    const tree = appTree(12);
+    let pressing = false;
+    const { service, scan } = scannedService(tree.root, {
+        statFor: entries => (pressing ? 'all' : detailPaths(entries, MANAGER, { topN: 2, transcoders: [], containerNames: new Map() })),
+        rotate: () => !pressing,
     });
     const memoryOf = (s: InventoryScan, i: number) => s.entries.find(e => e.path === tree.leaf(i))?.memoryCurrent ?? null;
     try {
@@ -233,28 +245,10 @@ function rewrite(path: string, text: string): void {
 test('while the menu is open, the files read at every scan stay open between scans, and are closed when no longer read', async () => {
     const tree = appTree(6);
     let menuOpen = true;
-    const scans: InventoryScan[] = [];
-    let wake: (() => void) | null = null;
-    const service = new InventoryService({
-        root: tree.root, procRoot: `${tree.root}/proc`, managerPath: MANAGER, podman: () => 'headroom-test-no-podman',
+    const { service, scan } = scannedService(tree.root, {
         statFor: entries => (menuOpen ? detailPaths(entries, MANAGER, { topN: 1, transcoders: [], containerNames: new Map() }) : new Set()),
         rotate: () => menuOpen,
-        activeIntervalSec: () => 3600, idleIntervalSec: () => 3600,
         keepFilesOpen: true,
-        onScan: scan => {
-            scans.push(scan);
-            wake?.();
-        },
-        onError: e => printerr(`inventory: ${String(e)}`),
-    });
-    const scan = () => new Promise<InventoryScan>(resolve => {
-        const before = scans.length;
-        wake = () => {
-            const last = scans.at(-1);
-            if (scans.length > before && last)
-                resolve(last);
-        };
-        service.scanNow();
     });
     const entryOf = (s: InventoryScan, i: number) => s.entries.find(e => e.path === tree.leaf(i));
     const slice = `${MANAGER}/app.slice`;
