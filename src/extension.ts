@@ -239,7 +239,7 @@ export default class HeadroomExtension extends Extension {
             updateActivity();
             if (s.worst?.avg10 !== undefined) {
                 history.add({ time: s.time, avg10: s.worst.avg10 }, s.worst.policy.limitPercent,
-                    s.worst.policy.limitPercent * settings.get_int('warning-percent-of-limit') / 100);
+                    s.worst.policy.limitPercent * episodes.settings.warnFraction);
                 indicator.plot(history);
             }
             showEpisode(episodes.tick(s, victims));
@@ -257,8 +257,10 @@ export default class HeadroomExtension extends Extension {
         };
 
         let fallback = fallbackPolicy(stored());
+        // Read at every sample: kept here, and updated when the setting changes.
+        let followOomd = settings.get_boolean('follow-oomd');
         const policyFor = (path: string): OomdPolicy => {
-            const found = settings.get_boolean('follow-oomd')
+            const found = followOomd
                 ? discovery?.monitored.find(m => m.path === path)?.policy
                 : undefined;
             return found ?? fallback;
@@ -452,6 +454,7 @@ export default class HeadroomExtension extends Extension {
                 indicator.showPercentage = settings.get_boolean(key);
                 break;
             case 'follow-oomd':
+                followOomd = settings.get_boolean(key);
                 void rediscover();
                 break;
             case 'cgroup-root':
