@@ -259,19 +259,17 @@ export async function readEntries(opts: ScanOptions, dirs: readonly CgroupDir[])
     // and an answer after it is not written into entries that went out.
     let open = true;
     const isOpen = () => open;
-    const entries = dirs.map(unread(opts));
     const fresh: CgroupEntry[] = [];
     const details: Promise<void>[] = [];
-    dirs.forEach((d, i) => {
+    const entries = dirs.map((d, i) => {
         const earlier = opts.reuse?.(d, i) ?? null;
-        if (earlier) {
-            entries[i] = carriedOver(earlier, d);
-            return;
-        }
-        const entry = entries[i] as CgroupEntry;
+        if (earlier)
+            return carriedOver(earlier, d);
+        const entry = unread(opts, d);
         fresh.push(entry);
         if (opts.wantDetails(d.below))
             details.push(readDetails(opts, pool, entry, isOpen));
+        return entry;
     });
     const kept = (list: readonly CgroupEntry[]) => (k: number) => opts.keepOpen?.(list[k] as CgroupEntry) ?? false;
     const currents = pool.all(fresh.map(e => `${opts.root}${e.path}/memory.current`), (k, text) => {
@@ -316,11 +314,11 @@ async function readDetails(opts: ScanOptions, pool: ReadPool, entry: CgroupEntry
 }
 
 /** A cgroup not read (yet): what the walk knows, every number null. */
-function unread(opts: ScanOptions): (dir: CgroupDir) => CgroupEntry {
-    return ({ below, leaf, preference, ownerUid, oomGroup }) => ({
+function unread(opts: ScanOptions, { below, leaf, preference, ownerUid, oomGroup }: CgroupDir): CgroupEntry {
+    return {
         path: `${opts.managerPath}/${below}`, leaf, preference, ownerUid, oomGroup,
         memoryCurrent: null, anon: null, file: null, pgscan: null, frozen: null, populated: null, commands: [],
-    });
+    };
 }
 
 /** An earlier reading of a cgroup, with what the walk knows now; memory.stat is read anew if wanted. */
