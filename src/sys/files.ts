@@ -166,8 +166,9 @@ export class PseudoFile {
 }
 
 /**
- * The PseudoFiles a caller reads again and again (a scan's shown rows), by path, at most `max` of them
- * open: each read names its path (get), and sweep() closes those not read since the last sweep.
+ * The PseudoFiles a caller reads again and again (the sampler's slices, a scan's shown rows), by path, at
+ * most `max` of them open: each read names its path (get); sweep() closes those not read since the last
+ * sweep, closeUnless() those the caller no longer wants.
  */
 export class KeptFiles {
     private readonly _files = new Map<string, PseudoFile>();
@@ -186,14 +187,20 @@ export class KeptFiles {
         return file;
     }
 
-    /** Closes the files not read since the last sweep. */
-    sweep(): void {
+    /** Closes the files whose path `keep` does not accept. */
+    closeUnless(keep: (path: string) => boolean): void {
         for (const [path, file] of this._files) {
-            if (!this._read.has(path)) {
+            if (!keep(path)) {
                 file.close();
                 this._files.delete(path);
             }
         }
+    }
+
+    /** Closes the files not read since the last sweep. */
+    sweep(): void {
+        const read = this._read;
+        this.closeUnless(path => read.has(path));
         this._read = new Set();
     }
 

@@ -13,7 +13,7 @@ import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
 import { fail, type Result } from '../core/result.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
-import { filesystemType, PseudoFile, readTextThen } from './files.js';
+import { filesystemType, KeptFiles, readTextThen } from './files.js';
 import { watch } from './monitor.js';
 
 /** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
@@ -23,6 +23,8 @@ const CALM_STAT_EVERY = 5;
  * not answered by then is reported, not awaited.
  */
 const SAMPLE_LIMIT_MS = 5000;
+/** Files kept open at most: memory.pressure and memory.stat of each watched slice. */
+const MAX_KEPT_FILES = 32;
 /** "Near the limit": full avg10 at or above this share of the cgroup's limit. */
 const HOT_SHARE_OF_LIMIT = 0.5;
 
@@ -79,14 +81,15 @@ export class PressureSampler {
     private readonly _lastFull = new Map<string, number>();
     /** Slices whose memory.events was read and has not changed since. */
     private readonly _eventsRead = new Set<string>();
-    /** Files kept open between samples, by path; null until the root's file system is known. */
-    private _open: Map<string, PseudoFile> | null = null;
-    private _keepOpen = false;
+    /** Files kept open between samples (on cgroupfs); null where they are not kept. */
+    private _kept: KeptFiles | null = null;
+    /** Whether the root's file system is known (and so whether files are kept). */
+    private _fsKnown = false;
 
     constructor(private readonly _opts: SamplerOptions) {
         this._disposer = new Disposer(_opts.onError);
         this._disposer.defer(() => this._cancellable.cancel());
-        this._disposer.defer(() => this._closeFiles([]));
+        this._disposer.defer(() => this._kept?.closeAll());
     }
 
     start(): void {
@@ -117,9 +120,10 @@ export class PressureSampler {
 
     private async _discover(): Promise<void> {
         const { root, uid, cgroups } = this._opts;
-        if (this._open === null) {
-            this._keepOpen = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
-            this._open = new Map();
+        if (!this._fsKnown) {
+            const keep = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
+            this._fsKnown = true;
+            this._kept = keep ? new KeptFiles(MAX_KEPT_FILES) : null;
             // Stopped while asking: nothing more may be set up (no monitor after stop()).
             if (this._cancellable.is_cancelled())
                 return;
@@ -134,7 +138,9 @@ export class PressureSampler {
             this._paths = found.ok ? found.value : [];
             this._reason = found.ok ? null : found.error.message;
         }
-        this._closeFiles(this._paths);
+        // The kept files of slices no longer watched are closed.
+        const dirs = new Set(this._paths.map(path => `${root}${path}`));
+        this._kept?.closeUnless(file => dirs.has(file.slice(0, file.lastIndexOf('/'))));
         this._rewatch();
     }
 
@@ -242,29 +248,11 @@ export class PressureSampler {
                 use(text);
             this._answered(sample);
         };
-        if (!kept || !this._keepOpen || this._open === null) {
+        const file = kept ? this._kept?.get(path) ?? null : null;
+        if (file !== null)
+            file.readThen(this._cancellable, done);
+        else
             readTextThen(path, this._cancellable, done);
-            return;
-        }
-        let file = this._open.get(path);
-        if (!file) {
-            file = new PseudoFile(path);
-            this._open.set(path, file);
-        }
-        file.readThen(this._cancellable, done);
-    }
-
-    /** Closes the kept files of cgroups no longer watched (all of them with an empty list). */
-    private _closeFiles(watched: readonly string[]): void {
-        if (this._open === null)
-            return;
-        const dirs = new Set(watched.map(path => `${this._opts.root}${path}`));
-        for (const [path, file] of this._open) {
-            if (!dirs.has(path.slice(0, path.lastIndexOf('/')))) {
-                file.close();
-                this._open.delete(path);
-            }
-        }
     }
 
     private _unwatch(): void {

@@ -1,6 +1,7 @@
 // A minimal test runner for code that needs real GJS (Gio, GLib). Each test prints one JSON line;
 // the mocha suite in gjs.test.ts runs the bundle and turns every line into a mocha test.
 
+import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 
 type TestFn = () => void | Promise<void>;
@@ -71,4 +72,18 @@ export function run(): void {
         loop.quit();
     })();
     loop.run();
+}
+
+/** Descriptors this process holds open on files below `dir`. */
+export function openFilesBelow(dir: string): string[] {
+    const fds = Gio.File.new_for_path('/proc/self/fd').enumerate_children('standard::name,standard::symlink-target',
+        Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    const out: string[] = [];
+    for (let info = fds.next_file(null); info !== null; info = fds.next_file(null)) {
+        const target = info.get_symlink_target() ?? '';
+        if (target.startsWith(`${dir}/`))
+            out.push(target.slice(dir.length));
+    }
+    fds.close(null);
+    return out.sort();
 }

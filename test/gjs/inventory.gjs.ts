@@ -12,7 +12,7 @@ import { detailPaths } from '../../src/core/inventory.js';
 import { run } from '../../src/sys/subprocess.js';
 import { KeptFiles } from '../../src/sys/files.js';
 import Gio from 'gi://Gio';
-import { assert, assertEqual, env, run as runTests, test } from './harness.js';
+import { assert, assertEqual, env, openFilesBelow, run as runTests, test } from './harness.js';
 
 const seed = env('HEADROOM_SEED');
 const hostile = env('HEADROOM_HOSTILE');
@@ -219,20 +219,6 @@ test('with only the menu looking, leaves outside the shown rows are read in turn
         service.stop();
     }
 });
-
-/** Descriptors this process holds open on files below `dir`. */
-function openFilesBelow(dir: string): string[] {
-    const fds = Gio.File.new_for_path('/proc/self/fd').enumerate_children('standard::name,standard::symlink-target',
-        Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
-    const out: string[] = [];
-    for (let info = fds.next_file(null); info !== null; info = fds.next_file(null)) {
-        const target = info.get_symlink_target() ?? '';
-        if (target.startsWith(`${dir}/`))
-            out.push(target.slice(dir.length));
-    }
-    fds.close(null);
-    return out.sort();
-}
 
 /** Rewrites a file in place, as the kernel's files change (a kept-open file sees it; a rename it would not). */
 function rewrite(path: string, text: string): void {

@@ -13,7 +13,7 @@ import { Disposer } from '../../src/core/disposer.js';
 import { parsePsi } from '../../src/core/psi.js';
 import { FEDORA_POLICY } from '../../src/core/oomd.js';
 import type { Sample } from '../../src/core/engine.js';
-import { assert, assertEqual, env, run, sleep, test, waitFor } from './harness.js';
+import { assert, assertEqual, env, openFilesBelow, run, sleep, test, waitFor } from './harness.js';
 
 const fixture = env('HEADROOM_FIXTURE');
 const manager = '/user.slice/user-1000.slice/user@1000.service';
@@ -201,6 +201,7 @@ test('a sampler that keeps its files open (as on cgroup2) follows a pressure fil
     const { samples, sampler } = sampling(100, root, ['/a'], true);
     try {
         await waitFor(() => (samples.some(s => fullOf(s.sample, '/a') === 3) ? true : undefined), 3000, 'the first value');
+        assertEqual(openFilesBelow(root), ['/a/memory.pressure', '/a/memory.stat'], 'kept open between samples');
         writeInPlace(`${root}/a/memory.pressure`, pressure(55.5));
         await waitFor(() => (samples.some(s => fullOf(s.sample, '/a') === 55.5) ? true : undefined), 3000, 'the new value');
         writeInPlace(`${root}/a/memory.stat`, 'anon 1\nfile 2\npgscan 99\n');
@@ -216,6 +217,7 @@ test('a sampler that keeps its files open (as on cgroup2) follows a pressure fil
     } finally {
         sampler.stop();
     }
+    assertEqual(openFilesBelow(root), [], 'nothing left open after stop()');
 });
 
 test('while pressure is up, memory.stat is read at every sample of a slice near its limit, every fifth of a calm one', async () => {
