@@ -16,6 +16,15 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const USER = '/user.slice/user-1000.slice/user@1000.service';
 
+/** The header of a whole dump from oomd with its stock settings: not a dry run, swap 90 %, defaults 60 % for 20 s. */
+function assertStockHeader(dump: OomdDump): void {
+    assert.equal(dump.dryRun, false);
+    assert.equal(dump.swapUsedLimitPercent, 90);
+    assert.equal(dump.defaultLimitPercent, 60);
+    assert.equal(dump.defaultDurationSec, 20);
+    assert.equal(dump.truncated, false);
+}
+
 function expectOk(text: string): OomdDump {
     const result = parseOomdDump(text);
     if (!result.ok)
@@ -153,11 +162,7 @@ describe('parseBytes', () => {
 describe('parseOomdDump: fixtures', () => {
     it('reads the Fedora 42 (v257) dump', () => {
         const dump = expectOk(fixture('fedora42-v257.dump'));
-        assert.equal(dump.dryRun, false);
-        assert.equal(dump.swapUsedLimitPercent, 90);
-        assert.equal(dump.defaultLimitPercent, 60);
-        assert.equal(dump.defaultDurationSec, 20);
-        assert.equal(dump.truncated, false);
+        assertStockHeader(dump);
         assert.deepEqual(dump.system, {
             memoryUsed: 14 * GiB + Math.floor(GiB / 10), memoryTotal: 15 * GiB + Math.floor(3 * GiB / 10),
             swapUsed: 7 * GiB + Math.floor(6 * GiB / 10), swapTotal: 8 * GiB,
@@ -243,11 +248,7 @@ describe('parseOomdDump: fixtures', () => {
 describe('parseOomdDump: real systemd-oomd 257.13 (test/vm)', () => {
     it('reads the calm dump: header, swap section for "/", two monitored cgroups', () => {
         const dump = expectOk(fixture('oomd-dump-257-real.txt'));
-        assert.equal(dump.dryRun, false);
-        assert.equal(dump.swapUsedLimitPercent, 90);
-        assert.equal(dump.defaultLimitPercent, 60);
-        assert.equal(dump.defaultDurationSec, 20);
-        assert.equal(dump.truncated, false);
+        assertStockHeader(dump);
         // "169.9M", and whole values without a decimal: "965M" (the fixtures' "8.0G" style is not what 257 prints).
         assert.deepEqual(dump.system, {
             memoryUsed: Math.floor(169.9 * MiB), memoryTotal: 965 * MiB, swapUsed: 0, swapTotal: Math.floor(767.9 * MiB),
