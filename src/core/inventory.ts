@@ -278,12 +278,6 @@ class Shape {
 /** The scanned cgroups below the manager, keyed by path below it ('' is the manager itself), with their numbers. */
 class Tree {
     private readonly _entries = new Map<string, CgroupEntry>();
-    private readonly _classes: ReadonlyMap<string, Classification>;
-    private readonly _children: ReadonlyMap<string, string[]>;
-    private readonly _keys: ReadonlyMap<string, string | null>;
-    private readonly _members: ReadonlyMap<string, string[]>;
-    private readonly _containerUnits: ReadonlyMap<string, string>;
-    private readonly _manager: string;
     /** Each field's value per cgroup, as _valueOf found it. */
     private readonly _cover: Record<Field, Map<string, number | null>> = { memoryCurrent: new Map(), anon: new Map(), file: new Map() };
 
@@ -293,24 +287,18 @@ class Tree {
             if (rel !== null && rel !== undefined)
                 this._entries.set(rel, e);
         });
-        this._classes = _shape.classes;
-        this._children = _shape.children;
-        this._keys = _shape.keys;
-        this._members = _shape.members;
-        this._containerUnits = _shape.containerUnits;
-        this._manager = _shape.manager;
     }
 
     private _absolute(rel: string): string {
-        return rel === '' ? this._manager : `${this._manager}/${rel}`;
+        return rel === '' ? this._shape.manager : `${this._shape.manager}/${rel}`;
     }
 
     appKeys(): string[] {
-        return [...this._members.keys()].filter(k => k.startsWith('app:'));
+        return [...this._shape.members.keys()].filter(k => k.startsWith('app:'));
     }
 
     containerIds(): string[] {
-        return [...new Set(this._containerUnits.values())];
+        return [...new Set(this._shape.containerUnits.values())];
     }
 
     /**
@@ -320,23 +308,19 @@ class Tree {
     statPathsOf(key: string): string[] {
         const out: string[] = [];
         const visit = (rel: string) => {
-            for (const child of this._children.get(rel) ?? []) {
-                const childKey = this._keys.get(child) ?? null;
+            for (const child of this._shape.children.get(rel) ?? []) {
+                const childKey = this._shape.keys.get(child) ?? null;
                 if (childKey === null || childKey === key)
                     visit(child);
                 else
                     out.push(this._absolute(child));
             }
         };
-        for (const top of this._topMost(key)) {
+        for (const top of this._shape.topMost(key)) {
             out.push(this._absolute(top));
             visit(top);
         }
         return out;
-    }
-
-    private _topMost(key: string): string[] {
-        return this._shape.topMost(key);
     }
 
     /** A cgroup's value, or the sum of its nearest scanned descendants' when it is unreadable. */
@@ -348,7 +332,7 @@ class Tree {
         const own = this._entries.get(rel)?.[field] ?? null;
         let value: number | null = own !== null && Number.isFinite(own) ? own : null;
         if (value === null) {
-            for (const child of this._children.get(rel) ?? []) {
+            for (const child of this._shape.children.get(rel) ?? []) {
                 const v = this._valueOf(child, field);
                 if (v !== null)
                     value = (value ?? 0) + v;
@@ -361,8 +345,8 @@ class Tree {
     /** What other groups hold inside a cgroup of group `key`. */
     private _foreignIn(rel: string, key: string, field: Field): number {
         let sum = 0;
-        for (const child of this._children.get(rel) ?? []) {
-            const childKey = this._keys.get(child) ?? null;
+        for (const child of this._shape.children.get(rel) ?? []) {
+            const childKey = this._shape.keys.get(child) ?? null;
             if (childKey === null || childKey === key)
                 sum += this._foreignIn(child, key, field);
             else
@@ -373,7 +357,7 @@ class Tree {
 
     private _groupValue(key: string, field: Field): number | null {
         let sum: number | null = null;
-        for (const top of this._topMost(key)) {
+        for (const top of this._shape.topMost(key)) {
             const v = this._valueOf(top, field);
             if (v !== null)
                 sum = (sum ?? 0) + Math.max(0, v - this._foreignIn(top, key, field));
@@ -393,11 +377,11 @@ class Tree {
 
     appRow(key: string): AppRow {
         const appId = key.slice('app:'.length);
-        const members = this._members.get(key) ?? [];
+        const members = this._shape.members.get(key) ?? [];
         const units = new Set<string>();
         let terminalTabs = true;
-        for (const top of this._topMost(key)) {
-            const cls = this._classes.get(top);
+        for (const top of this._shape.topMost(key)) {
+            const cls = this._shape.classes.get(top);
             if (cls?.kind === 'app') {
                 units.add(cls.unit);
                 terminalTabs &&= cls.launcher === 'terminal';
@@ -415,10 +399,10 @@ class Tree {
 
     containerRow(id: string, opts: InventoryOptions): ContainerRow {
         const key = `container:${id}`;
-        const members = this._members.get(key) ?? [];
+        const members = this._shape.members.get(key) ?? [];
         let found: Extract<Classification, { kind: 'container' }> | null = null;
         for (const rel of members) {
-            const cls = this._classes.get(rel);
+            const cls = this._shape.classes.get(rel);
             if (cls?.kind === 'container' && (found === null || cls.payload.length > found.payload.length))
                 found = cls;
         }
