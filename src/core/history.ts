@@ -8,6 +8,8 @@ export interface HistoryPoint {
 }
 
 export const HISTORY_SPAN_SEC = 600;
+/** The kernel recomputes a cgroup's avg10 this often (PSI_FREQ). */
+const AVG10_PERIOD_SEC = 2;
 
 /** A bounded series: points older than the span fall off, so its size stays fixed over a day of ticks. */
 export class PressureHistory {
@@ -39,14 +41,21 @@ export class PressureHistory {
     }
 
     /**
-     * What a graph `widthPx` wide shows of this history: the newest value, the limit and warning lines,
-     * and the pixel column the newest point falls in (the curve moves a column every span/width
-     * seconds). A graph needs repainting only when this changes: avg10 moves every 2 s at most, so
-     * about every other sample rather than at each one.
+     * What a graph `widthPx` wide shows of this history; a graph needs repainting only when this changes.
+     * It always holds the limit and warning lines, drawn at once when they change. The kernel recomputes
+     * avg10 every 2 s, so a graph whose pixel columns are 2 s or wider shows the newest value and the
+     * column it falls in (the curve moves a column every span/width seconds). A wider graph, whose
+     * columns are narrower than that, moves and shows a new value once per 2 s step of the newest point's
+     * time, not at every sample: a value read in the middle of a step is drawn at the next one.
      */
     signature(widthPx: number): string {
         const last = this._points.at(-1);
-        const column = last ? Math.floor(last.time / (this._spanSec / Math.max(1, widthPx))) : -1;
-        return `${column} ${last?.avg10 ?? ''} ${this.limit} ${this.warning} ${this._points.length > 1}`;
+        const lines = `${this.limit} ${this.warning} ${this._points.length > 1}`;
+        if (!last)
+            return `- ${lines}`;
+        const columnSec = this._spanSec / Math.max(1, widthPx);
+        if (columnSec < AVG10_PERIOD_SEC)
+            return `${Math.floor(last.time / AVG10_PERIOD_SEC)} ${lines}`;
+        return `${Math.floor(last.time / columnSec)} ${last.avg10 ?? ''} ${lines}`;
     }
 }

@@ -107,4 +107,29 @@ describe('PressureHistory', () => {
         h.add({ time: 1060.6, avg10: 39 }, 70, 35);
         assert.notEqual(h.signature(300), sameValue, 'a new limit is drawn');
     });
+
+    it('signature: a graph wider than one column per 2 s (680 px of 600 s) moves once per 2 s, a new value waits for the next step', () => {
+        const h = new PressureHistory(600);
+        const signatures: string[] = [];
+        // avg10 moves every 2 s, out of phase with the 2 s steps (at odd seconds); one sample a second.
+        for (let t = 0; t < 60; t++) {
+            h.add({ time: 1000 + t, avg10: 10 + Math.floor((t + 1) / 2) }, 80, 40);
+            signatures.push(h.signature(680));
+        }
+        const repaints = signatures.filter((sig, i) => i === 0 || sig !== signatures[i - 1]).length;
+        assert.equal(repaints, 31, 'one repaint per 2 s step (and one when the curve gets its second point), not 60');
+        // A new value in the middle of a step: drawn at the next step, not at once.
+        const before = h.signature(680);
+        h.add({ time: 1060, avg10: 90 }, 80, 40);
+        const stepStart = h.signature(680);
+        assert.notEqual(stepStart, before, 'a new step: repainted');
+        h.add({ time: 1061, avg10: 95 }, 80, 40);
+        assert.equal(h.signature(680), stepStart, 'the value read mid-step waits');
+        h.add({ time: 1062, avg10: 95 }, 80, 40);
+        assert.notEqual(h.signature(680), stepStart, 'and is drawn at the next step');
+        // New limit and warning lines are drawn at once.
+        const steady = h.signature(680);
+        h.add({ time: 1062.5, avg10: 95 }, 70, 35);
+        assert.notEqual(h.signature(680), steady, 'a new limit is drawn at once');
+    });
 });
