@@ -88,15 +88,20 @@ describe('PressureHistory', () => {
         assert.deepEqual([h.limit, h.warning], [60, 30]);
     });
 
+    /** One sample a second for 60 s from t = 1000, avg10 `value(t)`: how many of them change a `widthPx` graph's signature. */
+    const repaintsInAMinute = (h: PressureHistory, widthPx: number, value: (t: number) => number): number => {
+        const signatures: string[] = [];
+        for (let t = 0; t < 60; t++) {
+            h.add({ time: 1000 + t, avg10: value(t) }, 80, 40);
+            signatures.push(h.signature(widthPx));
+        }
+        return signatures.filter((sig, i) => i === 0 || sig !== signatures[i - 1]).length;
+    };
+
     it('signature: a 300 px graph of 600 s changes when avg10, the lines or the pixel column change, not at every sample', () => {
         const h = new PressureHistory(600);
-        const signatures: string[] = [];
-        // avg10 moves every 2 s (the kernel's period); one sample a second.
-        for (let t = 0; t < 60; t++) {
-            h.add({ time: 1000 + t, avg10: 10 + Math.floor(t / 2) }, 80, 40);
-            signatures.push(h.signature(300));
-        }
-        const repaints = signatures.filter((sig, i) => i === 0 || sig !== signatures[i - 1]).length;
+        // avg10 moves every 2 s (the kernel's period).
+        const repaints = repaintsInAMinute(h, 300, t => 10 + Math.floor(t / 2));
         assert.equal(repaints, 31, 'one repaint per 2 s (and one when the curve gets its second point), not 60');
         const steady = h.signature(300);
         h.add({ time: 1060, avg10: 39 }, 80, 40);
@@ -110,13 +115,8 @@ describe('PressureHistory', () => {
 
     it('signature: a graph wider than one column per 2 s (680 px of 600 s) moves once per 2 s, a new value waits for the next step', () => {
         const h = new PressureHistory(600);
-        const signatures: string[] = [];
-        // avg10 moves every 2 s, out of phase with the 2 s steps (at odd seconds); one sample a second.
-        for (let t = 0; t < 60; t++) {
-            h.add({ time: 1000 + t, avg10: 10 + Math.floor((t + 1) / 2) }, 80, 40);
-            signatures.push(h.signature(680));
-        }
-        const repaints = signatures.filter((sig, i) => i === 0 || sig !== signatures[i - 1]).length;
+        // avg10 moves every 2 s, out of phase with the 2 s steps (at odd seconds).
+        const repaints = repaintsInAMinute(h, 680, t => 10 + Math.floor((t + 1) / 2));
         assert.equal(repaints, 31, 'one repaint per 2 s step (and one when the curve gets its second point), not 60');
         // A new value in the middle of a step: drawn at the next step, not at once.
         const before = h.signature(680);
