@@ -292,6 +292,11 @@ export function isDirectory(info: Gio.FileInfo): boolean {
     return info.get_file_type() === Gio.FileType.DIRECTORY;
 }
 
+/** A read not started because an earlier read of the same file has not answered yet. */
+export function stillReading(path: string): { ok: false; error: { code: string; message: string } } {
+    return fail('timeout', `still waiting for an earlier read of ${path}`);
+}
+
 /** Turns a GIO error into a reason a person can read. */
 export function fileFailure(path: string, error: unknown): { ok: false; error: { code: string; message: string } } {
     if (error instanceof GLib.Error) {

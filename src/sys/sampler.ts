@@ -13,7 +13,7 @@ import { parseKeyValues } from '../core/keyvalue.js';
 import { parsePsi } from '../core/psi.js';
 import { fail, type Result } from '../core/result.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
-import { filesystemType, KeptFiles, readTextThen } from './files.js';
+import { filesystemType, KeptFiles, readTextThen, stillReading } from './files.js';
 import { watch } from './monitor.js';
 
 /** memory.stat is read every this many samples, and at every one while pressure is up near the limit. */
@@ -237,7 +237,7 @@ export class PressureSampler {
      */
     private _start(sample: OpenSample, path: string, kept: boolean, use: Done): void {
         if (this._reading.has(path)) {
-            use(fail('timeout', `still waiting for an earlier read of ${path}`));
+            use(stillReading(path));
             return;
         }
         this._reading.add(path);

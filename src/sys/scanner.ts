@@ -11,9 +11,9 @@ import type Gio from 'gi://Gio';
 
 import type { CgroupEntry, OomdPreference } from '../core/cgroup-entry.js';
 import { parseKeyValues } from '../core/keyvalue.js';
-import { fail, type Result } from '../core/result.js';
+import type { Result } from '../core/result.js';
 import { Semaphore } from '../core/semaphore.js';
-import { isDirectory, listChildren, readText, readTextThen, type KeptFiles } from './files.js';
+import { isDirectory, listChildren, readTextThen, stillReading, type KeptFiles } from './files.js';
 
 export interface ScanOptions {
     root: string;
@@ -67,7 +67,7 @@ function guarded<T>(opts: ScanOptions, path: string, read: () => Promise<Result<
     if (!guard)
         return read();
     if (guard.busy.has(path))
-        return Promise.resolve(fail('timeout', `still waiting for an earlier read of ${path}`));
+        return Promise.resolve(stillReading(path));
     guard.busy.add(path);
     return read().then(result => {
         guard.busy.delete(path);
@@ -78,11 +78,6 @@ function guarded<T>(opts: ScanOptions, path: string, read: () => Promise<Result<
 /** Waits for `work`, or for the scan's deadline if that comes first. */
 function within(opts: ScanOptions, work: Promise<unknown>): Promise<unknown> {
     return opts.guard ? Promise.race([work, opts.guard.deadline]) : work;
-}
-
-/** readText through the scan's guard. */
-function readGuarded(opts: ScanOptions, path: string): Promise<Result<string>> {
-    return guarded(opts, path, () => readText(path, opts.cancellable));
 }
 
 const CHILD_ATTRIBUTES = 'standard::name,standard::type,unix::uid,xattr::oomd_avoid,xattr::oomd_omit';
@@ -153,6 +148,8 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
     const dirs: CgroupDir[] = [];
     const problems: string[] = [];
     const limit = new Semaphore(MAX_IN_FLIGHT);
+    // Its reads run inside `limit`, which bounds listings and reads together.
+    const pool = new ReadPool(opts);
     const base = `${opts.root}${opts.managerPath}`;
 
     const visit = async (below: string, info: Gio.FileInfo | null): Promise<void> => {
@@ -166,7 +163,7 @@ export async function walkTree(opts: ScanOptions): Promise<WalkResult> {
         const subdirs = children.value.filter(isDirectory);
         if (info) {
             const leaf = subdirs.length === 0;
-            const oomGroup = leaf ? null : await limit.run(() => readGuarded(opts, `${dir}/memory.oom.group`));
+            const oomGroup = leaf ? null : await limit.run(() => pool.text(`${dir}/memory.oom.group`));
             dirs.push({
                 below,
                 leaf,
@@ -200,7 +197,7 @@ class ReadPool {
     /** Reads `path`; `keep`: from a file kept open between scans, if the scan keeps files. */
     read(path: string, done: Done, keep = false): void {
         if (this._opts.guard?.busy.has(path)) {
-            done(fail('timeout', `still waiting for an earlier read of ${path}`));
+            done(stillReading(path));
             return;
         }
         if (this._active < MAX_IN_FLIGHT)
