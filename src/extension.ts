@@ -13,7 +13,7 @@ import { PressureEngine, type Snapshot } from './core/engine.js';
 import { EpisodeTracker, type EpisodeOutput, type EpisodeSettings } from './core/episode.js';
 import { PressureHistory } from './core/history.js';
 import { sliceName } from './core/format.js';
-import { _, setTranslator } from './core/i18n.js';
+import { _, fill, setTranslator } from './core/i18n.js';
 import { buildInventory, detailPaths, type AppRow, type ContainerRow, type Inventory } from './core/inventory.js';
 import { summarizeKills } from './core/journal.js';
 import type { OomdPolicy } from './core/oomd.js';
@@ -153,12 +153,12 @@ export default class HeadroomExtension extends Extension {
             const list: NotificationAction[] = [];
             const transcoding = inventory?.containers.find(c => c.transcoding && !c.paused);
             if (transcoding) {
-                list.push({ label: _('Pause %s').replace('%s', () => transcoding.name),
+                list.push({ label: fill(_('Pause %s'), transcoding.name),
                     run: fromNotification(() => actions.pauseContainer(transcoding, true)) });
             }
             const app = inventory?.apps[0];
             if (app) {
-                list.push({ label: _('Close %s').replace('%s', () => displayName(app.appId)),
+                list.push({ label: fill(_('Close %s'), displayName(app.appId)),
                     run: fromNotification(() => actions.closeApp(app)) });
             }
             return list;
@@ -251,8 +251,8 @@ export default class HeadroomExtension extends Extension {
             oomKills.set(path, count);
             if (before !== undefined && count > before && settings.get_boolean('notify-after-kill')) {
                 notifier.showMessage(_('Out of memory'),
-                    _('The kernel stopped a process in %s: it ran out of memory before systemd-oomd acted')
-                        .replace('%s', () => sliceName(path)));
+                    fill(_('The kernel stopped a process in %s: it ran out of memory before systemd-oomd acted'),
+                        sliceName(path)));
             }
         };
 

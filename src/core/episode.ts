@@ -119,17 +119,17 @@ export function noticeText(secondsLeft: number | null, victim: string | null): {
     const title = _('Memory pressure');
     const who = victim ?? _('an app');
     if (secondsLeft === null)
-        return { title, body: _('Memory pressure is easing; systemd-oomd is not expected to stop %s now').replace('%s', () => who) };
+        return { title, body: fill(_('Memory pressure is easing; systemd-oomd is not expected to stop %s now'), who) };
     const n = roundedSeconds(secondsLeft);
     if (n === 0)
-        return { title, body: _('systemd-oomd may stop %s now').replace('%s', () => who) };
+        return { title, body: fill(_('systemd-oomd may stop %s now'), who) };
     return { title, body: fill(_('systemd-oomd will stop %s in %s'), who, formatSeconds(n)) };
 }
 
 export function killedText(victim: string): { title: string; body: string } {
     return {
         title: _('Memory pressure'),
-        body: _('systemd-oomd stopped %s to free memory').replace('%s', () => victim),
+        body: fill(_('systemd-oomd stopped %s to free memory'), victim),
     };
 }
 

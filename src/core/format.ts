@@ -95,10 +95,10 @@ export function describeCountdown(s: SliceStatus): string | null {
                 ? _('systemd-oomd may act once reclaim starts')
                 : _('systemd-oomd may act now');
         }
-        return _('systemd-oomd may act in %s').replace('%s', formatSeconds(s.verdict.secondsLeft));
+        return fill(_('systemd-oomd may act in %s'), formatSeconds(s.verdict.secondsLeft));
     }
     if (s.projectedKillIn !== null)
-        return _('at this rate, systemd-oomd may act in %s').replace('%s', formatSeconds(s.projectedKillIn));
+        return fill(_('at this rate, systemd-oomd may act in %s'), formatSeconds(s.projectedKillIn));
     return null;
 }
 

@@ -15,7 +15,7 @@
 import type { CgroupEntry } from './cgroup-entry.js';
 import { classify, type Classification } from './classify.js';
 import { formatBytes, unescapeUnitName } from './format.js';
-import { _ } from './i18n.js';
+import { _, fill } from './i18n.js';
 
 export interface Totals {
     /** memory.current in bytes; null when nothing of it was readable. */
@@ -434,6 +434,6 @@ class Tree {
             return podman;
         if (cls.style === 'quadlet')
             return unescapeUnitName(cls.unit.replace(/\.(service|scope)$/, ''));
-        return _('container %s').replace('%s', () => id.slice(0, 12));
+        return fill(_('container %s'), id.slice(0, 12));
     }
 }

@@ -150,13 +150,13 @@ export function restartSentence(outcome: RestartOutcome, unit: string): string |
     switch (outcome) {
     case 'restarted':
         // Translators: %s is a systemd unit's name, e.g. jellyfin.service.
-        return _('systemd restarted %s').replace('%s', () => unit);
+        return fill(_('systemd restarted %s'), unit);
     case 'restarting':
         // Translators: %s is a systemd unit's name, e.g. jellyfin.service.
-        return _('systemd is restarting %s').replace('%s', () => unit);
+        return fill(_('systemd is restarting %s'), unit);
     case 'stopped':
         // Translators: %s is a systemd unit's name, e.g. jellyfin.service.
-        return _('systemd will not restart %s').replace('%s', () => unit);
+        return fill(_('systemd will not restart %s'), unit);
     default:
         return null;
     }

@@ -1,7 +1,7 @@
 // Joins the pressure snapshot and the inventory into what the menu shows about oomd's next pick.
 
 import { formatBytes, unescapeUnitName } from './format.js';
-import { _ } from './i18n.js';
+import { _, fill } from './i18n.js';
 import type { Inventory } from './inventory.js';
 import type { CgroupEntry } from './cgroup-entry.js';
 import { classify } from './classify.js';
@@ -29,7 +29,7 @@ export function victimLabel(victim: string, inventory: Inventory, displayName: (
 /** "If systemd-oomd acts, it stops Jellyfin (2.5 GB)". */
 export function victimSentence(label: VictimLabel): string {
     const who = label.memory === null ? label.name : `${label.name} (${formatBytes(label.memory)})`;
-    return _('If systemd-oomd acts, it stops %s').replace('%s', () => who);
+    return fill(_('If systemd-oomd acts, it stops %s'), who);
 }
 
 /**

@@ -114,10 +114,9 @@ export class OomdDiscoveryGroup {
         if (dump.swapCgroups.length > 0 && dump.swapUsedLimitPercent !== null) {
             const n = dump.swapCgroups.length;
             rows.push(infoRow(_('Swap'),
-                ngettext('When swap is more than %s full, systemd-oomd may also stop something in %d slice.',
-                    'When swap is more than %s full, systemd-oomd may also stop something in %d slices.', n)
-                    .replace('%s', limitText(dump.swapUsedLimitPercent))
-                    .replace('%d', String(n))));
+                fill(ngettext('When swap is more than %s full, systemd-oomd may also stop something in %d slice.',
+                    'When swap is more than %s full, systemd-oomd may also stop something in %d slices.', n),
+                limitText(dump.swapUsedLimitPercent)).replace('%d', () => String(n))));
         }
         return rows;
     }
@@ -127,14 +126,14 @@ export class OomdDiscoveryGroup {
         if (cgroup.durationIsDefault && cgroup.durationSec !== null)
             lines.push(_('This systemd-oomd reports one time for all slices: its default.'));
         const warnAt = cgroup.limitPercent * this._settings.get_int('warning-percent-of-limit') / 100;
-        lines.push(_('The indicator turns amber at %s.').replace('%s', () => formatPercent(warnAt)));
+        lines.push(fill(_('The indicator turns amber at %s.'), formatPercent(warnAt)));
 
         const row = infoRow(sliceName(cgroup.path), lines.join('\n'));
         if (cgroup.avg10 !== null) {
             // Coloured as the indicator would be: over the limit, at the warning level, or calm.
             const style = cgroup.avg10 > cgroup.limitPercent ? 'error' : cgroup.avg10 >= warnAt ? 'warning' : 'dim-label';
             row.add_suffix(new Gtk.Label({
-                label: _('now %s').replace('%s', formatPercent(cgroup.avg10)),
+                label: fill(_('now %s'), formatPercent(cgroup.avg10)),
                 tooltip_text: _('Memory pressure when systemd-oomd was asked'),
                 css_classes: [style],
             }));
@@ -154,6 +153,6 @@ export class OomdDiscoveryGroup {
 function policyText(limitPercent: number, durationSec: number | null): string {
     const limit = limitText(limitPercent);
     if (durationSec === null)
-        return _('Limit %s').replace('%s', () => limit);
+        return fill(_('Limit %s'), limit);
     return fill(_('Limit %s for %s'), limit, secondsText(durationSec));
 }

@@ -8,7 +8,7 @@ import St from 'gi://St';
 import * as PanelMenu from 'resource:///org/gnome/shell/ui/panelMenu.js';
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
-import { _ } from '../core/i18n.js';
+import { _, fill } from '../core/i18n.js';
 import {
     accessibleText, describeCountdown, formatPercent, levelName, panelText, sliceName, summaryLine,
 } from '../core/format.js';
@@ -63,9 +63,7 @@ class SliceRow extends PopupMenu.PopupBaseMenuItem {
             this._detail.text = slice.error?.message ?? '';
         } else {
             // "62% of 80%": the two numbers a person compares.
-            this._value.text = _('%s of %s')
-                .replace('%s', formatPercent(slice.avg10))
-                .replace('%s', () => formatPercent(slice.policy.limitPercent));
+            this._value.text = fill(_('%s of %s'), formatPercent(slice.avg10), formatPercent(slice.policy.limitPercent));
             this._detail.text = describeCountdown(slice) ?? '';
         }
         this._detail.visible = this._detail.text !== '';

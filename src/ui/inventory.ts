@@ -12,7 +12,7 @@ import St from 'gi://St';
 import * as PopupMenu from 'resource:///org/gnome/shell/ui/popupMenu.js';
 
 import { formatBytes } from '../core/format.js';
-import { _, ngettext } from '../core/i18n.js';
+import { _, fill, ngettext } from '../core/i18n.js';
 import type { AppRow, ContainerRow, Inventory, Totals } from '../core/inventory.js';
 import type { Result } from '../core/result.js';
 import type { ServiceRow } from '../core/view.js';
@@ -55,7 +55,7 @@ function split(t: Totals): string {
     if (t.anon === null || t.file === null)
         return '';
     // What closing would really free (anon) against cache the kernel can drop anyway (file).
-    return _('%s in use · %s cache').replace('%s', formatBytes(t.anon)).replace('%s', formatBytes(t.file));
+    return fill(_('%s in use · %s cache'), formatBytes(t.anon), formatBytes(t.file));
 }
 
 /** Whether the cgroup `path` is `unit` or lies below it. */
@@ -305,9 +305,9 @@ export class InventorySections {
         this._servicesTitle.visible = view.services.length > 0;
 
         const parts = [
-            _('Session %s').replace('%s', () => memoryText(inv.session.memory)),
-            _('Background %s').replace('%s', () => memoryText(inv.background.memory)),
-            _('All %s').replace('%s', () => memoryText(inv.total.memory)),
+            fill(_('Session %s'), memoryText(inv.session.memory)),
+            fill(_('Background %s'), memoryText(inv.background.memory)),
+            fill(_('All %s'), memoryText(inv.total.memory)),
         ];
         this._totals.label.text = parts.join(' · ');
     }
@@ -340,11 +340,11 @@ export class InventorySections {
                 setPhase(r.ok ? { kind: 'closing', forceOffered: false } : { kind: 'error', message: r.error.message }));
         };
         if (phase.kind === 'closing' && phase.forceOffered)
-            row.setButtons([{ label: _('Force Quit'), accessible: _('Force quit %s').replace('%s', () => item.displayName), action: forceQuit }]);
+            row.setButtons([{ label: _('Force Quit'), accessible: fill(_('Force quit %s'), item.displayName), action: forceQuit }]);
         else if (phase.kind === 'closing' || phase.kind === 'busy')
-            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', () => item.displayName), action: close, sensitive: false }]);
+            row.setButtons([{ label: _('Close'), accessible: fill(_('Close %s'), item.displayName), action: close, sensitive: false }]);
         else
-            row.setButtons([{ label: _('Close'), accessible: _('Close %s').replace('%s', () => item.displayName), action: close }]);
+            row.setButtons([{ label: _('Close'), accessible: fill(_('Close %s'), item.displayName), action: close }]);
     }
 
     private _drawContainer(row: Row, c: ContainerRow, pick: boolean, phase: Phase, setPhase: (p: Phase) => void): void {
@@ -373,13 +373,13 @@ export class InventorySections {
         const busy = phase.kind === 'busy';
         const buttons: ButtonSpec[] = [
             c.paused
-                ? { label: _('Resume'), accessible: _('Resume %s').replace('%s', () => c.name), sensitive: !busy,
+                ? { label: _('Resume'), accessible: fill(_('Resume %s'), c.name), sensitive: !busy,
                     action: act(_('Resuming…'), () => this._actions.pauseContainer(c, false)) }
-                : { label: _('Pause'), accessible: _('Pause %s: stops its CPU and growth, frees no memory').replace('%s', () => c.name),
+                : { label: _('Pause'), accessible: fill(_('Pause %s: stops its CPU and growth, frees no memory'), c.name),
                     sensitive: !busy, action: act(_('Pausing…'), () => this._actions.pauseContainer(c, true)) },
         ];
         if (this._offerStop) {
-            buttons.push({ label: _('Stop'), accessible: _('Stop %s and free its memory').replace('%s', () => c.name),
+            buttons.push({ label: _('Stop'), accessible: fill(_('Stop %s and free its memory'), c.name),
                 sensitive: !busy, action: act(_('Stopping…'), () => this._actions.stopContainer(c)) });
         }
         row.setButtons(buttons);
