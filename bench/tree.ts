@@ -254,7 +254,7 @@ function controlFiles(n: Node, leaf: boolean): [string, string][] {
         ['memory.events.local', MEMORY_EVENTS], ['memory.high', 'max\n'], ['memory.low', '0\n'], ['memory.max', 'max\n'],
         ['memory.min', '0\n'], ['memory.numa_stat', `anon N0=${Math.round(n.current * 0.62)}\nfile N0=${Math.round(n.current * 0.3)}\n`],
         ['memory.oom.group', '0\n'], ['memory.peak', `${n.current + 8 * MiB}\n`],
-        ['memory.pressure', psiText(0.8, 0.3, 412345, 198765)], ['memory.reclaim', ''],
+        ['memory.pressure', psiText(0, 0, 412345, 198765)], ['memory.reclaim', ''],
         ['memory.stat', memoryStat(n.current, n.pgscan)], ['memory.swap.current', '0\n'],
         ['memory.swap.events', 'high 0\nmax 0\nfail 0\n'], ['memory.swap.high', 'max\n'], ['memory.swap.max', 'max\n'],
         ['memory.swap.peak', '0\n'], ['memory.zswap.current', '0\n'], ['memory.zswap.max', 'max\n'],

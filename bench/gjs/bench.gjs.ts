@@ -27,8 +27,9 @@ import { parseKeyValues } from '../../src/core/keyvalue.js';
 import { DEFAULT_LEVEL_SETTINGS } from '../../src/core/level.js';
 import type { OomdPolicy } from '../../src/core/oomd.js';
 import { parsePsi } from '../../src/core/psi.js';
+import { commonParent, SETTLE_SEC } from '../../src/core/quiet.js';
 import { calcLoad, formatLeadTimeTable, leadTimeTable, showAvg } from '../../src/core/traces.js';
-import { listChildren, readText } from '../../src/sys/files.js';
+import { listChildren, PseudoFile, readText } from '../../src/sys/files.js';
 import { PressureSampler } from '../../src/sys/sampler.js';
 import { InventoryService, type InventoryScan } from '../../src/sys/inventory.js';
 import { Semaphore } from '../../src/core/semaphore.js';
@@ -293,12 +294,22 @@ async function whatIfTick(o: Options, engine: PressureEngine, files: readonly Sl
 async function benchTick(o: Options) {
     const engine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     let done: (() => void) | null = null;
+    let last: Sample | null = null;
+    let reused = 0;
     const levels = new Map<string, number>();
     const sampler = new PressureSampler({
-        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000, keepFilesOpen: true,
+        root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 3_600_000,
+        // As on cgroup2 (this tree is on tmpfs, so the sampler is told to): the files stay open, and the
+        // slices' parent is read first; the trace below writes the parent's file as the kernel would.
+        keepFilesOpen: true, readParentFirst: true,
         onSample: (sample, reason) => {
             const snapshot = engine.update(sample, reason);
             levels.set(snapshot.level, (levels.get(snapshot.level) ?? 0) + 1);
+            // A reading that went out again (the parent showed no stall) holds the same object as before.
+            const before = last?.readings;
+            if (before && sample.readings.every((r, i) => r.psi.ok && before[i]?.psi.ok && r.psi.value === before[i].psi.value))
+                reused++;
+            last = sample;
             done?.();
         },
         onError: e => printerr(`sampler: ${String(e)}`),
@@ -307,40 +318,83 @@ async function benchTick(o: Options) {
         done = resolve;
         sampler.sampleNow();
     });
+    const parent = commonParent(o.slices) ?? '';
     const pressureFile = `${o.cgroupRoot}${o.slices[0] ?? ''}/memory.pressure`;
-    const trace = psiTrace();
-    // Rewritten in place, as the kernel's files are (never replaced): the sampler keeps them open, as it
-    // does on a real cgroup2 file system (this tree is on tmpfs, so it is told to).
-    const nextPressure = () => GLib.file_set_contents_full(pressureFile, psiFile(trace.next().value as { avg10: number; total: number }),
-        GLib.FileSetContentsFlags.NONE, 0o644);
+    const parentFile = `${o.cgroupRoot}${parent}/memory.pressure`;
+    // Rewritten in place, as the kernel's files are (never replaced). A stall in the app slice is one in
+    // its parent too (PSI is hierarchical), so the parent's file follows the slice's.
+    const write = (file: string, text: string) => GLib.file_set_contents_full(file, text, GLib.FileSetContentsFlags.NONE, 0o644);
+    let trace = psiTrace();
+    const stall = () => {
+        const text = psiFile(trace.next().value as { avg10: number; total: number });
+        write(pressureFile, text);
+        write(parentFile, text);
+    };
+    /** The app slice calm again (its average decayed to 0.00), as is the usual state of a desktop. */
+    const calm = () => {
+        write(pressureFile, psiFile({ avg10: 0, total: 5_000_000 }));
+        write(parentFile, psiFile({ avg10: 0, total: 5_000_000 }));
+        trace = psiTrace();
+    };
     const pressureOnly = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     const syncEngine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
     const syncFiles: SliceFile[] = ['memory.pressure', 'memory.stat'];
+    const whatIfs = () => Promise.all([whatIfTick(o, pressureOnly, ['memory.pressure'], false), whatIfTick(o, syncEngine, syncFiles, true)]);
 
+    calm();
     sampler.start();
     await sleep(100); // the first sample, from start()
-    // Warm-up: JIT tiers (GNOME Shell has run the code for hours), GIO's thread pool.
+    // Warm-up of both kinds of tick: JIT tiers (GNOME Shell has run the code for hours), GIO's thread pool.
     for (let i = 0; i < o.warmup; i++) {
-        nextPressure();
+        if (i === Math.floor(o.warmup / 2)) {
+            // The slices read at 0.00 and the parent seen quiet, then quiet for longer than the sampler waits
+            // before their readings stand.
+            calm();
+            await tick();
+            await tick();
+            await sleep(SETTLE_SEC * 1000 + 500);
+        }
+        if (i < o.warmup / 2)
+            stall();
         await tick();
-        await whatIfTick(o, pressureOnly, ['memory.pressure'], false);
-        await whatIfTick(o, syncEngine, syncFiles, true);
+        await whatIfs();
     }
-    const costs: Cost[] = [];
+    const calmCosts: Cost[] = [];
+    const oneRead: Cost[] = [];
+    const stallCosts: Cost[] = [];
     const baseline: Cost[] = [];
     const pressureOnlyCosts: Cost[] = [];
     const syncCosts: Cost[] = [];
-    for (let i = 0; i < o.ticks; i++) {
-        nextPressure();
+    // Calm ticks, then ticks through the stall trace's first 120 s (bursts, then the climb to 95 %). In the
+    // shell a tick comes after a second of rest, its code and data out of the caches: every measurement,
+    // the empty baseline too, comes after 20 ms of rest, so that the baseline's own wake-up is not counted
+    // as the tick's.
+    const rested = async (work: () => Promise<unknown>) => {
         await sleep(20);
-        costs.push(await measure(tick));
-        baseline.push(await measure(() => Promise.resolve()));
-        pressureOnlyCosts.push(await measure(() => whatIfTick(o, pressureOnly, ['memory.pressure'], false)));
-        syncCosts.push(await measure(() => whatIfTick(o, syncEngine, syncFiles, true)));
+        return measure(work);
+    };
+    const lone = new PseudoFile(parentFile);
+    reused = 0;
+    for (let i = 0; i < o.ticks; i++) {
+        calmCosts.push(await rested(tick));
+        baseline.push(await rested(() => Promise.resolve()));
+        oneRead.push(await rested(() => new Promise<void>(r => lone.readThen(null, () => r()))));
+    }
+    lone.close();
+    const calmReused = reused;
+    reused = 0;
+    for (let i = 0; i < o.ticks; i++) {
+        stall();
+        stallCosts.push(await rested(tick));
+        baseline.push(await rested(() => Promise.resolve()));
+        pressureOnlyCosts.push(await rested(() => whatIfTick(o, pressureOnly, ['memory.pressure'], false)));
+        syncCosts.push(await rested(() => whatIfTick(o, syncEngine, syncFiles, true)));
     }
     sampler.stop();
     return {
-        slices: o.slices.length, warmup: o.warmup, ...summary(costs, baseline),
+        slices: o.slices.length, warmup: o.warmup, ...summary(calmCosts, baseline),
+        calmReused, oneRead: summary(oneRead, baseline),
+        stalling: { ...summary(stallCosts, baseline), reused },
         levels: Object.fromEntries(levels),
         whatIf: {
             pressureOnlyAsync: { files: o.slices.length, ...summary(pressureOnlyCosts, baseline) },

@@ -133,11 +133,20 @@ export class PressureEngine {
         track.lastAvg10 = full.avg10;
 
         // A reading about one kernel period back gives a steadier stall share than the last second alone.
+        // (Runs every second per slice: a loop and an in-place trim, not copies of the list.)
         const now = { time, total: full.total };
-        const base = [...track.totals].reverse().find(t => time - t.time >= PSI_PERIOD_SEC - 0.5) ?? track.totals.at(-1);
+        const { totals } = track;
+        let base = totals.at(-1);
+        for (let i = totals.length - 1; i >= 0; i--) {
+            if (time - (totals[i] as TotalReading).time >= PSI_PERIOD_SEC - 0.5) {
+                base = totals[i];
+                break;
+            }
+        }
         const stall = base ? stallPercent(base, now) : null;
-        track.totals.push(now);
-        track.totals = track.totals.filter(t => time - t.time <= TOTALS_KEPT_SEC);
+        totals.push(now);
+        while (totals.length > 0 && time - (totals[0] as TotalReading).time > TOTALS_KEPT_SEC)
+            totals.shift();
 
         let projectedKillIn: number | null = null;
         if (verdict.over) {

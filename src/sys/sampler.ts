@@ -1,8 +1,9 @@
 // Samples the monitored cgroups once a second, the cadence of systemd-oomd: every slice's
 // memory.pressure and memory.stat, read asynchronously and together. PSI files emit no change events,
-// so they are polled; on cgroupfs they stay open between samples and are read again from the start; a file monitor on each slice's memory.events wakes an extra sample when the
-// kernel reports high/max/oom_kill events, and one on the user manager's directory notices slices
-// that appear or go away.
+// so they are polled; on cgroupfs they stay open between samples and are read again from the start, and
+// while the slices' common parent shows no stall, only its memory.pressure is read (core/quiet.ts). A file
+// monitor on each slice's memory.events wakes an extra sample when the kernel reports high/max/oom_kill
+// events, and one on the user manager's directory notices slices that appear or go away.
 
 import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
@@ -10,8 +11,9 @@ import GLib from 'gi://GLib';
 import { Disposer } from '../core/disposer.js';
 import type { CgroupReading, MonitoredCgroup, Sample } from '../core/engine.js';
 import { parseKeyValues } from '../core/keyvalue.js';
-import { parsePsi } from '../core/psi.js';
-import { fail, type Result } from '../core/result.js';
+import { parsePsi, type Psi } from '../core/psi.js';
+import { commonParent, QuietGate, type ParentReading } from '../core/quiet.js';
+import { fail, ok, type Result } from '../core/result.js';
 import { discoverUserSlices, userManagerPath } from './cgroups.js';
 import { filesystemType, KeptFiles, readTextThen, stillReading } from './files.js';
 import { watch } from './monitor.js';
@@ -47,6 +49,16 @@ export interface SamplerOptions {
     keepFilesOpen?: boolean;
     /** How long a sample waits for its reads (default 5 s; tests shorten it). */
     sampleLimitMs?: number;
+    /**
+     * Read the slices' common parent's memory.pressure first, and the slices' own only when it shows a
+     * stall since they read full avg10 0.00 (core/quiet.ts); meanwhile their last readings go out again
+     * (their `full` line is what the file would show; the rest, which the engine does not use, is as last
+     * read). Default: on a cgroup2 file system, where the kernel adds every child's stalls to its parent's
+     * totals; a fixture tree has to be written so to be told to.
+     */
+    readParentFirst?: boolean;
+    /** How long the parent must have been quiet before the slices' 0.00 readings stand (tests shorten it). */
+    settleSec?: number;
 }
 
 /** A sample being read: its readings are filled in as the reads answer, while it is open. */
@@ -77,8 +89,12 @@ export class PressureSampler {
     private _again = false;
     /** Files with a read in progress. */
     private readonly _reading = new Set<string>();
-    /** The last full avg10 read per slice. */
-    private readonly _lastFull = new Map<string, number>();
+    /** The last pressure read per slice. */
+    private readonly _lastPsi = new Map<string, Psi>();
+    /** The slices' common parent, read first at every sample (with `_quiet`); null: the slices are read. */
+    private _parent: string | null = null;
+    private _readParentFirst = false;
+    private readonly _quiet: QuietGate;
     /** Slices whose memory.events was read and has not changed since. */
     private readonly _eventsRead = new Set<string>();
     /** Files kept open between samples (on cgroupfs); null where they are not kept. */
@@ -88,6 +104,7 @@ export class PressureSampler {
 
     constructor(private readonly _opts: SamplerOptions) {
         this._disposer = new Disposer(_opts.onError);
+        this._quiet = new QuietGate(_opts.settleSec);
         this._disposer.defer(() => this._cancellable.cancel());
         this._disposer.defer(() => this._kept?.closeAll());
     }
@@ -121,9 +138,13 @@ export class PressureSampler {
     private async _discover(): Promise<void> {
         const { root, uid, cgroups } = this._opts;
         if (!this._fsKnown) {
-            const keep = this._opts.keepFilesOpen ?? await filesystemType(root, this._cancellable) === 'cgroup2';
+            const { keepFilesOpen, readParentFirst } = this._opts;
+            const cgroup2 = keepFilesOpen === undefined || readParentFirst === undefined
+                ? await filesystemType(root, this._cancellable) === 'cgroup2'
+                : false;
             this._fsKnown = true;
-            this._kept = keep ? new KeptFiles(MAX_KEPT_FILES) : null;
+            this._kept = (keepFilesOpen ?? cgroup2) ? new KeptFiles(MAX_KEPT_FILES) : null;
+            this._readParentFirst = readParentFirst ?? cgroup2;
             // Stopped while asking: nothing more may be set up (no monitor after stop()).
             if (this._cancellable.is_cancelled())
                 return;
@@ -138,8 +159,16 @@ export class PressureSampler {
             this._paths = found.ok ? found.value : [];
             this._reason = found.ok ? null : found.error.message;
         }
+        this._parent = this._readParentFirst ? commonParent(this._paths) : null;
+        this._quiet.reset();
+        // What was read of slices no longer watched is forgotten.
+        const watched = new Set(this._paths);
+        for (const map of [this._lastPsi, this._pgscan]) {
+            for (const path of [...map.keys()].filter(p => !watched.has(p)))
+                map.delete(path);
+        }
         // The kept files of slices no longer watched are closed.
-        const dirs = new Set(this._paths.map(path => `${root}${path}`));
+        const dirs = new Set([...this._paths, ...this._parent === null ? [] : [this._parent]].map(path => `${root}${path}`));
         this._kept?.closeUnless(file => dirs.has(file.slice(0, file.lastIndexOf('/'))));
         this._rewatch();
     }
@@ -155,7 +184,62 @@ export class PressureSampler {
         const sample: OpenSample = { time: now / 1e6, startedAt: now, readings: [], pending: 1, open: true };
         this._current = sample;
         sample.readings = this._paths.map(path => this._read(path, sample));
+        // While a slice shows a stall average, its readings cannot stand whatever the parent says: the
+        // slices are read at once, without it.
+        if (this._parent !== null && this._paths.every(path => this._lastPsi.get(path)?.full.avg10 === 0))
+            this._readParent(sample, this._parent);
+        else
+            this._readPressures(sample, null);
         this._answered(sample);
+    }
+
+    /**
+     * Reads the slices' parent's memory.pressure: while it shows no stall since the slices last read 0.00,
+     * their last readings go out again; otherwise their files are read now, after it.
+     */
+    private _readParent(sample: OpenSample, parent: string): void {
+        this._start(sample, `${this._opts.root}${parent}/memory.pressure`, true, text => {
+            const psi = text.ok ? parsePsi(text.value) : text;
+            if (!psi.ok) {
+                // Gone, unreadable or not a pressure file: the slices are read directly from now on (until
+                // they are discovered anew). A read that is only slow is tried again.
+                if (psi.error.code !== 'timeout')
+                    this._parent = null;
+                this._quiet.reset();
+                this._readPressures(sample, null);
+                return;
+            }
+            const reading: ParentReading = { time: GLib.get_monotonic_time() / 1e6, someTotal: psi.value.some.total };
+            if (!this._quiet.parentRead(reading)) {
+                this._readPressures(sample, reading);
+                return;
+            }
+            for (const r of sample.readings) {
+                const last = this._lastPsi.get(r.path);
+                if (last !== undefined)
+                    r.psi = ok(last);
+            }
+        });
+    }
+
+    /**
+     * Reads every slice's memory.pressure; with `parent`, the reading of their parent just before, tells
+     * the gate when all of them answered.
+     */
+    private _readPressures(sample: OpenSample, parent: ParentReading | null): void {
+        let left = sample.readings.length;
+        let allZero = true;
+        for (const reading of sample.readings) {
+            const file = `${this._opts.root}${reading.path}/memory.pressure`;
+            this._start(sample, file, true, pressure => {
+                reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
+                if (reading.psi.ok)
+                    this._lastPsi.set(reading.path, reading.psi.value);
+                allZero &&= reading.psi.ok && reading.psi.value.full.avg10 === 0;
+                if (--left === 0 && parent !== null)
+                    this._quiet.slicesRead(parent, allZero);
+            });
+        }
     }
 
     /** One read of `sample` answered (or the starting is over): the last one sends it out. */
@@ -192,25 +276,20 @@ export class PressureSampler {
     }
 
     /**
-     * Starts the reads of one cgroup; the reading is filled in as they answer, while the sample is still
-     * open (a late answer is not written into a sample that went out).
+     * Starts the reads of one cgroup but its memory.pressure (`_readPressures`); the reading is filled in
+     * as they answer, while the sample is still open (a late answer is not written into a sample that went
+     * out).
      */
     private _read(path: string, sample: OpenSample): CgroupReading {
         const dir = `${this._opts.root}${path}`;
         const policy = this._opts.policyFor(path);
-        const pressureFile = `${dir}/memory.pressure`;
         const reading: CgroupReading = {
             path, policy, pgscan: this._pgscan.get(path) ?? null, oomKills: undefined,
-            psi: fail('timeout', `${pressureFile} did not answer within ${(this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) / 1000} s`),
+            psi: fail('timeout', `${dir}/memory.pressure did not answer within ${(this._opts.sampleLimitMs ?? SAMPLE_LIMIT_MS) / 1000} s`),
         };
-        this._start(sample, pressureFile, true, pressure => {
-            reading.psi = pressure.ok ? parsePsi(pressure.value) : pressure;
-            if (reading.psi.ok)
-                this._lastFull.set(path, reading.psi.value.full.avg10);
-        });
         // pgscan only matters to oomd's "reclaim in the last 30 s": it is read every few samples, and at
         // every sample while pressure is up in a slice near its limit; the last value stands in between.
-        const near = (this._lastFull.get(path) ?? 0) >= policy.limitPercent * HOT_SHARE_OF_LIMIT;
+        const near = (this._lastPsi.get(path)?.full.avg10 ?? 0) >= policy.limitPercent * HOT_SHARE_OF_LIMIT;
         if ((this.hot && near) || this._ticks % CALM_STAT_EVERY === 0 || !this._pgscan.has(path)) {
             this._start(sample, `${dir}/memory.stat`, true, stat => {
                 const parsed = stat.ok ? parseKeyValues(stat.value) : null;

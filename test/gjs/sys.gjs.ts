@@ -6,7 +6,7 @@ import GLib from 'gi://GLib';
 
 import { discoverUserSlices } from '../../src/sys/cgroups.js';
 import { filesystemType, listDirectories, PseudoFile, readText } from '../../src/sys/files.js';
-import { PressureSampler } from '../../src/sys/sampler.js';
+import { PressureSampler, type SamplerOptions } from '../../src/sys/sampler.js';
 import { writeControl } from '../../src/sys/control.js';
 import { watch } from '../../src/sys/monitor.js';
 import { Disposer } from '../../src/core/disposer.js';
@@ -157,11 +157,12 @@ test('filesystemType names the file system of a path, null for a missing one', a
 });
 
 /** Runs a sampler on the fixture and collects its samples. */
-function sampling(intervalMs: number, root = fixture, cgroups?: string[], keepFilesOpen?: boolean, sampleLimitMs?: number) {
+function sampling(intervalMs: number, root = fixture, cgroups?: string[], keepFilesOpen?: boolean, sampleLimitMs?: number,
+    more: Partial<SamplerOptions> = {}) {
     const samples: { sample: Sample; reason: string | null }[] = [];
     const errors: unknown[] = [];
     const sampler = new PressureSampler({
-        root, uid: 1000, cgroups, intervalMs, keepFilesOpen, sampleLimitMs,
+        root, uid: 1000, cgroups, intervalMs, keepFilesOpen, sampleLimitMs, ...more,
         policyFor: () => FEDORA_POLICY,
         onSample: (sample, reason) => samples.push({ sample, reason }),
         onError: e => errors.push(e),
@@ -218,6 +219,61 @@ test('a sampler that keeps its files open (as on cgroup2) follows a pressure fil
         sampler.stop();
     }
     assertEqual(openFilesBelow(root), [], 'nothing left open after stop()');
+});
+
+/** memory.pressure with the given `some total` and full avg10 (what the parent-first tests vary). */
+function psi(someTotal: number, full = 0): string {
+    return `some avg10=${full.toFixed(2)} avg60=0.00 avg300=0.00 total=${someTotal}\n` +
+        `full avg10=${full.toFixed(2)} avg60=0.00 avg300=0.00 total=${someTotal}\n`;
+}
+
+test('reading the parent first: its quiet total stands for slices at 0.00; a stall in it, or one in a slice, is read', async () => {
+    const root = mkdtemp();
+    for (const dir of ['/m/a', '/m/b'])
+        GLib.mkdir_with_parents(`${root}${dir}`, 0o755);
+    write(`${root}/m/memory.pressure`, psi(100));
+    write(`${root}/m/a/memory.pressure`, psi(60));
+    write(`${root}/m/b/memory.pressure`, psi(40));
+    const { samples, sampler } = sampling(50, root, ['/m/a', '/m/b'], true, undefined, { readParentFirst: true, settleSec: 0.3 });
+    const last = (path: string) => fullOf(samples.at(-1)?.sample as Sample, path);
+    try {
+        await waitFor(() => (samples.length >= 12 ? true : undefined), 5000, 'samples past the settling time');
+        assertEqual(openFilesBelow(root), ['/m/a/memory.pressure', '/m/b/memory.pressure', '/m/memory.pressure'],
+            'the parent\'s file kept open with the slices\'');
+        // A fixture can do what the kernel never does: change a slice and not its parent. The sampler does
+        // not read the slice while the parent is quiet, so it keeps the reading it has.
+        writeInPlace(`${root}/m/a/memory.pressure`, psi(61, 42));
+        const count = samples.length;
+        await waitFor(() => (samples.length >= count + 6 ? true : undefined), 5000, 'more samples');
+        assertEqual(last('/m/a'), 0, 'the slice is not read while its parent shows no stall');
+        // The stall shows in the parent's total: the slices are read again.
+        writeInPlace(`${root}/m/memory.pressure`, psi(101));
+        await waitFor(() => (last('/m/a') === 42 ? true : undefined), 3000, 'the slice read after the parent moved');
+        // A slice with a stall average (decaying in the kernel) is read at every sample, parent quiet or not.
+        await sleep(500);
+        writeInPlace(`${root}/m/a/memory.pressure`, psi(61, 43));
+        await waitFor(() => (last('/m/a') === 43 ? true : undefined), 3000, 'a slice above 0.00 read at every sample');
+    } finally {
+        sampler.stop();
+    }
+    assertEqual(openFilesBelow(root), [], 'nothing left open after stop()');
+});
+
+test('reading the parent first: without a parent pressure file the slices are read directly', async () => {
+    const root = mkdtemp();
+    for (const dir of ['/m/a', '/m/b'])
+        GLib.mkdir_with_parents(`${root}${dir}`, 0o755);
+    write(`${root}/m/a/memory.pressure`, psi(60));
+    write(`${root}/m/b/memory.pressure`, psi(40));
+    const { samples, sampler } = sampling(50, root, ['/m/a', '/m/b'], false, undefined, { readParentFirst: true, settleSec: 0.1 });
+    try {
+        await waitFor(() => (samples.length >= 6 ? true : undefined), 5000, 'samples');
+        write(`${root}/m/a/memory.pressure`, psi(61, 7));
+        await waitFor(() => (fullOf(samples.at(-1)?.sample as Sample, '/m/a') === 7 ? true : undefined), 3000, 'the new value');
+        assert(samples.every(s => s.sample.readings.every(r => r.psi.ok)), 'every reading is the slice\'s own');
+    } finally {
+        sampler.stop();
+    }
 });
 
 test('while pressure is up, memory.stat is read at every sample of a slice near its limit, every fifth of a calm one', async () => {
