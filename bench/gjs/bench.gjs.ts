@@ -547,7 +547,8 @@ async function benchBlock(o: Options) {
     const ticking = () => {
         const engine = new PressureEngine(DEFAULT_LEVEL_SETTINGS);
         const sampler = new PressureSampler({
-            root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 1000, keepFilesOpen: true,
+            root: o.cgroupRoot, uid: 1000, cgroups: o.slices, policyFor: () => POLICY, intervalMs: 1000,
+            keepFilesOpen: true, readParentFirst: true, // as on cgroup2 (the tree is on tmpfs)
             onSample: (sample, reason) => engine.update(sample, reason),
         });
         sampler.start();
