@@ -91,10 +91,11 @@ export function formatMemory(memory: number | null): string {
 export function buildInventory(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Inventory {
     const tree = treeOf(entries, managerPath);
     const topN = shownCount(opts.topN);
-    const { apps, containers } = rankRows(tree, opts);
+    const apps = rankApps(tree);
+    const containers = rankContainers(tree, opts);
 
     return {
-        apps: apps.slice(0, topN),
+        apps: apps.slice(0, topN).map(a => tree.appRow(a.key)),
         containers: containers.slice(0, topN),
         moreApps: Math.max(0, apps.length - topN),
         moreContainers: Math.max(0, containers.length - topN),
@@ -113,10 +114,9 @@ export function buildInventory(entries: readonly CgroupEntry[], managerPath: str
 export function detailPaths(entries: readonly CgroupEntry[], managerPath: string, opts: InventoryOptions): Set<string> {
     const tree = treeOf(entries, managerPath);
     const topN = shownCount(opts.topN);
-    const { apps, containers } = rankRows(tree, opts);
     const keys = [
-        ...apps.slice(0, topN).map(a => `app:${a.appId}`),
-        ...containers.slice(0, topN).map(c => `container:${c.id}`),
+        ...rankApps(tree).slice(0, topN).map(a => a.key),
+        ...rankContainers(tree, opts).slice(0, topN).map(c => `container:${c.id}`),
     ];
     return new Set(keys.flatMap(key => tree.statPathsOf(key)));
 }
@@ -125,11 +125,17 @@ function shownCount(topN: number): number {
     return Number.isFinite(topN) ? Math.max(0, Math.floor(topN)) : 0;
 }
 
-function rankRows(tree: Tree, opts: InventoryOptions): { apps: AppRow[]; containers: ContainerRow[] } {
-    return {
-        apps: tree.appKeys().map(key => tree.appRow(key)).sort(byMemoryThenName),
-        containers: tree.containerIds().map(id => tree.containerRow(id, opts)).sort(byMemoryThenName),
-    };
+/**
+ * Every app, largest first, by what ranking needs: its memory and name. Rows are built only for the
+ * shown ones (this runs at every scan, twice, over every app of the tree).
+ */
+function rankApps(tree: Tree): { key: string; memory: number | null; name: string }[] {
+    return tree.appKeys().map(key => ({ key, memory: tree.groupValue(key, 'memoryCurrent'), name: tree.appName(key) }))
+        .sort(byMemoryThenName);
+}
+
+function rankContainers(tree: Tree, opts: InventoryOptions): ContainerRow[] {
+    return tree.containerIds().map(id => tree.containerRow(id, opts)).sort(byMemoryThenName);
 }
 
 function byMemoryThenName(a: { memory: number | null; name: string }, b: { memory: number | null; name: string }): number {
@@ -355,7 +361,7 @@ class Tree {
         return sum;
     }
 
-    private _groupValue(key: string, field: Field): number | null {
+    groupValue(key: string, field: Field): number | null {
         let sum: number | null = null;
         for (const top of this._shape.topMost(key)) {
             const v = this._valueOf(top, field);
@@ -366,7 +372,7 @@ class Tree {
     }
 
     groupTotals(key: string): Totals {
-        const [memory, anon, file] = FIELDS.map(f => this._groupValue(key, f)) as [number | null, number | null, number | null];
+        const [memory, anon, file] = FIELDS.map(f => this.groupValue(key, f)) as [number | null, number | null, number | null];
         return { memory, anon, file };
     }
 
@@ -375,22 +381,33 @@ class Tree {
         return { memory, anon, file };
     }
 
+    /** An app row's name: its app id, or "Terminal tabs" for the tabs' scopes of a terminal. */
+    appName(key: string): string {
+        let terminalTabs = true;
+        let units = 0;
+        for (const top of this._shape.topMost(key)) {
+            const cls = this._shape.classes.get(top);
+            if (cls?.kind === 'app') {
+                units++;
+                terminalTabs &&= cls.launcher === 'terminal';
+            }
+        }
+        return terminalTabs && units > 0 ? _('Terminal tabs') : key.slice('app:'.length);
+    }
+
     appRow(key: string): AppRow {
         const appId = key.slice('app:'.length);
         const members = this._shape.members.get(key) ?? [];
         const units = new Set<string>();
-        let terminalTabs = true;
         for (const top of this._shape.topMost(key)) {
             const cls = this._shape.classes.get(top);
-            if (cls?.kind === 'app') {
+            if (cls?.kind === 'app')
                 units.add(cls.unit);
-                terminalTabs &&= cls.launcher === 'terminal';
-            }
         }
         const unitList = [...units].filter(u => !ancestorsOf(u).some(a => units.has(a))).sort(compareText);
         return {
             appId,
-            name: terminalTabs && unitList.length > 0 ? _('Terminal tabs') : appId,
+            name: this.appName(key),
             ...this.groupTotals(key),
             units: unitList.map(u => this._absolute(u)),
             cgroups: members.length,
