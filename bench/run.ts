@@ -31,7 +31,7 @@ const only = process.argv.includes('--only') ? (process.argv[process.argv.indexO
 const SIZES = smoke
     ? { leaves: 10, processes: 100, tickWarmup: 5, ticks: 10, scanWarmup: 1, scans: 2, blockSec: 1, cadenceSec: 3, memWarmup: 100, ticksPerDay: 100,
         samplerWarmup: 5, samples: 20, shellWindowSec: 1 }
-    : { leaves: 300, processes: 2000, tickWarmup: 200, ticks: 120, scanWarmup: 1, scans: 5, blockSec: 6, cadenceSec: 21, memWarmup: 100_000,
+    : { leaves: 300, processes: 2000, tickWarmup: 200, ticks: 120, scanWarmup: 1, scans: 11, blockSec: 6, cadenceSec: 21, memWarmup: 100_000,
         ticksPerDay: 86_400, samplerWarmup: 300, samples: 600, shellWindowSec: 60 };
 
 const started = Date.now();
