@@ -23,10 +23,10 @@ const OUT = join(BENCH, 'out');
 const ZIP = join(REPO, 'dist', 'headroom@headroom.github.io.shell-extension.zip');
 
 const smoke = process.argv.includes('--smoke');
-const withShell = !process.argv.includes('--no-shell') && !process.argv.includes('--only');
-const hostGjs = process.argv.includes('--host-gjs');
-/** `--only tick,scan`: run these of benchmarks 1–5 (and no shell), for work on one of them; writes bench/out/. */
+/** `--only tick,scan` (or `shell`): run only these, for work on them; writes bench/out/. */
 const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : null;
+const withShell = !process.argv.includes('--no-shell') && (only === null || only.includes('shell'));
+const hostGjs = process.argv.includes('--host-gjs');
 
 const SIZES = smoke
     ? { leaves: 10, processes: 100, tickWarmup: 5, ticks: 10, scanWarmup: 1, scans: 2, blockSec: 1, cadenceSec: 3, memWarmup: 100, ticksPerDay: 100,
