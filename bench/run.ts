@@ -220,8 +220,11 @@ async function main(): Promise<number> {
     const slices = tree?.slices.length ?? 4;
     row('1a', `Pressure tick, ${slices} slices, calm (the usual state: their parent's file shows no stall): main-thread CPU per sample (median)`,
         tickMs, 'ms', '≤ 0.5 ms', tickMs <= 0.5, 3);
-    row('1b', `… while a slice stalls (the parent and the ${slices} slices read at every sample): main-thread CPU per sample (median)`,
+    row('1b', `… while a slice stalls (the ${slices} slices read at every sample): main-thread CPU per sample (median)`,
         stallMs, 'ms', '≤ 0.5 ms', stallMs <= 0.5, 3);
+    // Row 1a is about ticks that read only the parent: a calm tick that read the slices is a broken benchmark.
+    if (tick !== undefined && num(get(tick, 'calmReused')) !== num(get(tick, 'n')))
+        failures.push(`tick: only ${num(get(tick, 'calmReused'))} of ${num(get(tick, 'n'))} calm ticks went without reading a slice`);
 
     // 2. Inventory scan
     const scan = details.scan;

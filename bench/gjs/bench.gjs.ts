@@ -345,8 +345,9 @@ async function benchTick(o: Options) {
     sampler.start();
     await sleep(100); // the first sample, from start()
     // Warm-up of both kinds of tick: JIT tiers (GNOME Shell has run the code for hours), GIO's thread pool.
+    const half = Math.floor(o.warmup / 2);
     for (let i = 0; i < o.warmup; i++) {
-        if (i === Math.floor(o.warmup / 2)) {
+        if (i === half) {
             // The slices read at 0.00 and the parent seen quiet, then quiet for longer than the sampler waits
             // before their readings stand.
             calm();
@@ -354,7 +355,7 @@ async function benchTick(o: Options) {
             await tick();
             await sleep(SETTLE_SEC * 1000 + 500);
         }
-        if (i < o.warmup / 2)
+        if (i < half)
             stall();
         await tick();
         await whatIfs();

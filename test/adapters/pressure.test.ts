@@ -4,6 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import type { SnapshotReport } from '../../src/core/report.js';
@@ -87,5 +89,55 @@ describe('real memory pressure in a cgroup v2 child, seen by cli.js --watch', fu
         const peak = Math.max(...watch.lines.map(fullOf));
         const low = await watch.until(r => fullOf(r) < peak / 2, 40000, 'full avg10 to fall to half its peak');
         assert.ok(fullOf(low) < peak / 2);
+    });
+});
+
+describe('real memory pressure in one of two sibling cgroups, seen by cli.js --watch (their parent read first)', function () {
+    this.timeout(150000);
+    let parent: Child | null = null;
+    let load: PressureHandle | null = null;
+    let watch: Watch | null = null;
+    const subdirs: string[] = [];
+
+    after(async function () {
+        watch?.stop();
+        await load?.stop();
+        for (const dir of subdirs)
+            rmdirSync(dir);
+        await parent?.remove();
+    });
+
+    it('once the calm siblings stand on their parent\'s reading, a stall in one is still seen rising and falling', async function () {
+        const mount = findCgroup2Mount();
+        assert.ok(mount, 'no cgroup2 mount on this machine');
+        parent = makeChild('cli-siblings');
+        const [a, b] = ['a', 'b'].map(name => join(parent?.v2Path ?? '', name)) as [string, string];
+        for (const dir of [a, b]) {
+            mkdirSync(dir);
+            subdirs.push(dir);
+        }
+        const pathOf = (dir: string) => dir.slice(mount.length);
+        const full = (r: SnapshotReport, dir: string) => r.slices.find(s => s.path === pathOf(dir))?.fullAvg10 ?? -1;
+
+        // On cgroup2 the sampler reads the siblings' parent first; after 3 s of a quiet parent with both
+        // at 0.00, it stops reading them and sends their readings out again.
+        watch = new Watch(['--root', mount, '--cgroup', pathOf(a), '--cgroup', pathOf(b)]);
+        const first = await watch.until(() => true, 10000, 'a first sample');
+        assert.deepEqual(first.slices.map(s => s.path).sort(), [pathOf(a), pathOf(b)]);
+        const settled = watch.lines.length + 6;
+        await watch.until(() => (watch?.lines.length ?? 0) >= settled, 15000, 'six more calm samples');
+        assert.ok(watch.lines.every(r => full(r, a) === 0 && full(r, b) === 0), 'both calm before the load');
+
+        // The load starts in the parent and its workers move to `a`: only the parent's total tells.
+        load = await startPressure({ cgroup: parent });
+        for (const pid of load.pids)
+            writeFileSync(join(a, 'cgroup.procs'), String(pid));
+        const high = await watch.until(r => full(r, a) > 20, 60000, 'full avg10 of `a` above 20 %');
+        assert.ok(full(high, b) < 5, `the quiet sibling: ${full(high, b)}`);
+
+        await load.stop();
+        load = null;
+        const peak = Math.max(...watch.lines.map(r => full(r, a)));
+        await watch.until(r => full(r, a) < peak / 2, 40000, 'full avg10 of `a` to fall to half its peak');
     });
 });
