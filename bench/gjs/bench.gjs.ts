@@ -383,7 +383,6 @@ async function benchTick(o: Options) {
     }
     lone.close();
     const calmReused = reused;
-    reused = 0;
     for (let i = 0; i < o.ticks; i++) {
         stall();
         stallCosts.push(await rested(tick));
@@ -395,7 +394,7 @@ async function benchTick(o: Options) {
     return {
         slices: o.slices.length, warmup: o.warmup, ...summary(calmCosts, baseline),
         calmReused, oneRead: summary(oneRead, baseline),
-        stalling: { ...summary(stallCosts, baseline), reused },
+        stalling: summary(stallCosts, baseline),
         levels: Object.fromEntries(levels),
         whatIf: {
             pressureOnlyAsync: { files: o.slices.length, ...summary(pressureOnlyCosts, baseline) },
