@@ -93,7 +93,9 @@ function readPages(stream: Gio.InputStream, chunks: Uint8Array[], path: string, 
 export class PseudoFile {
     private _stream: Gio.FileInputStream | null = null;
     private _busy = false;
-    /** Counts close() calls, so that an open that finishes after one is not kept. */
+    /** A read on _stream is out: GIO refuses to close a stream then (G_IO_ERROR_PENDING). */
+    private _streamReading = false;
+    /** Counts close() calls, so that an open or a read that finishes after one does not keep its stream. */
     private _generation = 0;
 
     constructor(readonly path: string) {}
@@ -128,7 +130,17 @@ export class PseudoFile {
             this._open(cancellable, finish);
             return;
         }
+        const generation = this._generation;
+        this._streamReading = true;
         readPages(stream, [], this.path, cancellable, text => {
+            this._streamReading = false;
+            if (generation !== this._generation) {
+                // Closed while this read was out (the sampler stopped, the menu closed): close() had to
+                // leave the stream to this callback.
+                closeStream(stream);
+                finish(text);
+                return;
+            }
             if (text.ok || text.error.code === 'cancelled') {
                 finish(text);
                 return;
@@ -157,8 +169,9 @@ export class PseudoFile {
         });
     }
 
+    /** Closes the kept stream now, or, while a read on it is out, as soon as that read calls back. */
     close(): void {
-        if (this._stream !== null)
+        if (this._stream !== null && !this._streamReading)
             closeStream(this._stream);
         this._stream = null;
         this._generation++;

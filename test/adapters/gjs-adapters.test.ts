@@ -54,5 +54,5 @@ function report(title: string, bundle: { results: GjsResult[]; stderr: string; s
     });
 }
 
-report('src/sys under gjs: pressure reads, discovery, sampler, freezer', sys, 27);
+report('src/sys under gjs: pressure reads, discovery, sampler, freezer', sys, 28);
 report('src/sys under gjs: inventory scan, subprocesses, container actions', inventory, 17);

@@ -48,6 +48,17 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, 
     }
 }
 
+/**
+ * Asserts that nothing below `dir` is open once the reads out at a stop() have called back (a second at
+ * most): GIO cannot close a stream while a read on it is pending, so such a file closes in its callback.
+ */
+export async function assertAllClosed(dir: string, what: string): Promise<void> {
+    const deadline = GLib.get_monotonic_time() + 1_000_000;
+    while (openFilesBelow(dir).length > 0 && GLib.get_monotonic_time() < deadline)
+        await sleep(20);
+    assertEqual(openFilesBelow(dir), [], what);
+}
+
 export function env(name: string): string {
     const value = GLib.getenv(name);
     if (value === null)

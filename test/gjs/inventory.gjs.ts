@@ -12,7 +12,7 @@ import { detailPaths } from '../../src/core/inventory.js';
 import { run } from '../../src/sys/subprocess.js';
 import { KeptFiles } from '../../src/sys/files.js';
 import Gio from 'gi://Gio';
-import { assert, assertEqual, env, openFilesBelow, run as runTests, test } from './harness.js';
+import { assert, assertAllClosed, assertEqual, env, openFilesBelow, run as runTests, test } from './harness.js';
 
 const seed = env('HEADROOM_SEED');
 const hostile = env('HEADROOM_HOSTILE');
@@ -269,7 +269,7 @@ test('while the menu is open, the files read at every scan stay open between sca
     } finally {
         service.stop();
     }
-    assertEqual(openFilesBelow(tree.root), [], 'nothing left open after stop()');
+    await assertAllClosed(tree.root, 'nothing left open after stop()');
 });
 
 test('KeptFiles opens at most its limit, and a sweep closes the files not read since the last one', async () => {

@@ -13,7 +13,7 @@ import { Disposer } from '../../src/core/disposer.js';
 import { parsePsi } from '../../src/core/psi.js';
 import { FEDORA_POLICY } from '../../src/core/oomd.js';
 import type { Sample } from '../../src/core/engine.js';
-import { assert, assertEqual, env, openFilesBelow, run, sleep, test, waitFor } from './harness.js';
+import { assert, assertAllClosed, assertEqual, env, openFilesBelow, run, sleep, test, waitFor } from './harness.js';
 
 const fixture = env('HEADROOM_FIXTURE');
 const manager = '/user.slice/user-1000.slice/user@1000.service';
@@ -151,6 +151,23 @@ test('two overlapping reads of one PseudoFile both get the text', async () => {
     }
 });
 
+test('a PseudoFile closed while a read on it is out releases its descriptor when that read calls back', async () => {
+    const dir = mkdtemp();
+    write(`${dir}/f`, 'one\n');
+    const file = new PseudoFile(`${dir}/f`);
+    const cancellable = new Gio.Cancellable();
+    const first = await file.read(cancellable);
+    assert(first.ok, `first read: ${JSON.stringify(first)}`);
+    assertEqual(openFilesBelow(dir), ['/f'], 'kept open after a read');
+    // What stop() does mid-sample: the read is out on the kept stream, then the reads are cancelled and
+    // the file closed. GIO refuses to close a stream with a read pending, so the close must wait for it.
+    const second = file.read(cancellable);
+    cancellable.cancel();
+    file.close();
+    await second;
+    assertEqual(openFilesBelow(dir), [], 'nothing open once the read called back');
+});
+
 test('filesystemType names the file system of a path, null for a missing one', async () => {
     assertEqual(await filesystemType('/proc', null), 'proc', '/proc');
     assertEqual(await filesystemType('/nonexistent/headroom', null), null, 'missing');
@@ -218,7 +235,7 @@ test('a sampler that keeps its files open (as on cgroup2) follows a pressure fil
     } finally {
         sampler.stop();
     }
-    assertEqual(openFilesBelow(root), [], 'nothing left open after stop()');
+    await assertAllClosed(root, 'nothing left open after stop()');
 });
 
 /** memory.pressure with the given `some total` and full avg10 (what the parent-first tests vary). */
@@ -256,7 +273,7 @@ test('reading the parent first: its quiet total stands for slices at 0.00; a sta
     } finally {
         sampler.stop();
     }
-    assertEqual(openFilesBelow(root), [], 'nothing left open after stop()');
+    await assertAllClosed(root, 'nothing left open after stop()');
 });
 
 test('reading the parent first: without a parent pressure file the slices are read directly', async () => {
