@@ -36,8 +36,10 @@ export interface RunResult {
     stderr: string;
 }
 
-function run(args: string[], timeoutMs = 60_000): RunResult {
-    const r = spawnSync('bash', [SHELL_SH, ...args], {encoding: 'utf8', timeout: timeoutMs});
+/** shell.sh with `args`; `session` names the session (HEADROOM_E2E_SESSION) when not the environment's. */
+function run(args: string[], timeoutMs = 60_000, session?: string): RunResult {
+    const env = session === undefined ? process.env : {...process.env, HEADROOM_E2E_SESSION: session};
+    const r = spawnSync('bash', [SHELL_SH, ...args], {encoding: 'utf8', timeout: timeoutMs, env});
     if (r.error)
         throw r.error;
     return {status: r.status, stdout: r.stdout, stderr: r.stderr};
@@ -111,11 +113,15 @@ export class GnomeShellSession {
     private running = false;
     private readonly onExit = (): void => {
         if (this.running)
-            run(['stop']);
+            run(['stop'], undefined, this.session);
     };
 
-    constructor() {
-        const r = run(['paths']);
+    /**
+     * `session`: a named session of its own (state folder and home, see shell.sh), so that several run
+     * side by side from one process; by default HEADROOM_E2E_SESSION, or the suite's session.
+     */
+    constructor(private readonly session?: string) {
+        const r = run(['paths'], undefined, session);
         if (r.status !== 0)
             throw new Error(`shell.sh paths failed: ${r.stderr}`);
         this.paths = JSON.parse(r.stdout) as Paths;
@@ -153,7 +159,7 @@ export class GnomeShellSession {
         }
         process.on('exit', this.onExit);
         this.running = true;
-        const r = run(args, 120_000);
+        const r = run(args, 120_000, this.session);
         if (r.status !== 0) {
             this.stop();
             throw new Error(`shell.sh start failed (${r.status}):\n${r.stderr}`);
@@ -161,14 +167,14 @@ export class GnomeShellSession {
     }
 
     stop(): void {
-        run(['stop']);
+        run(['stop'], undefined, this.session);
         this.running = false;
         process.off('exit', this.onExit);
     }
 
     /** Run a command inside the session as uid 1000. */
     exec(cmd: string[], timeoutMs = 30_000): RunResult {
-        return run(['exec', ...cmd], timeoutMs);
+        return run(['exec', ...cmd], timeoutMs, this.session);
     }
 
     execOk(cmd: string[], timeoutMs = 30_000): string {
@@ -184,7 +190,7 @@ export class GnomeShellSession {
      */
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- caller states the JSON shape
     eval<T = unknown>(js: string, timeoutMs = 30_000): T {
-        const r = run(['eval', js], timeoutMs);
+        const r = run(['eval', js], timeoutMs, this.session);
         if (r.status !== 0)
             throw new Error(`Eval call failed (${r.status}): ${r.stderr}`);
         const out = r.stdout.trim();
