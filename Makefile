@@ -61,7 +61,7 @@ install: $(ZIP)
 
 test: check lint test-unit test-gjs test-package test-e2e test-bench-smoke
 
-# Benchmarks (bench/README.md): `make bench` prints the table and writes bench/results.md (about 4 min;
+# Benchmarks (bench/README.md): `make bench` prints the table and writes bench/results.md (about 3 min;
 # the GNOME Shell one needs root, like test-e2e). test-bench-smoke runs each at tiny sizes, untimed.
 .PHONY: bench test-bench-smoke
 bench: pack

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 import { gjsBundleOptions } from '../tools/gjs-bundle.mjs';
-import { benchShell, prepareRootfs, type RootfsOutcome, type ShellOutcome } from './shell.js';
+import { benchShell, prepareRootfs, type RootfsOutcome, type ShellOutcome, type ShellWindow } from './shell.js';
 import { writeTree, type Tree } from './tree.js';
 
 const BENCH = import.meta.dirname;
@@ -302,6 +302,15 @@ async function main(): Promise<number> {
         const late = (w: typeof s.open) => (w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms` : 'n/a');
         rows.push({ id: '6f', what: '10 ms timer lateness inside gnome-shell, p99 / worst: disabled · menu closed · menu open',
             value: `${late(s.disabled)} · ${late(s.closed)} · ${late(s.open)}`, budget: '–', met: null, number: s.open.lateness?.worstMs ?? NaN });
+        // The seed's regular files make the sampler open and read every slice each second (its path off
+        // cgroup2); the fourth shell samples real, calm cgroups, as on a desktop.
+        if (s.cgroupfs.ok) {
+            row('6g', `… Headroom enabled, menu closed, on a calm cgroup2 tree (as on a desktop: files kept open, the slices' parent read first) (${s.windowSec} s)`,
+                s.cgroupfs.value.processMsPerSec, 'ms/s', '–', null);
+            row('6h', 'Difference enabled (menu closed, cgroup2) − disabled', d(s.cgroupfs.value.processMsPerSec, s.disabled.processMsPerSec), 'ms of CPU per s', '–', null);
+        } else {
+            rows.push({ id: '6g', what: '… Headroom enabled, menu closed, on a calm cgroup2 tree', value: `not run: ${s.cgroupfs.reason}`, budget: '–', met: null, number: NaN });
+        }
     } else {
         rows.push({ id: '6', what: 'gnome-shell CPU (enabled / disabled / menu open)', value: `not run: ${shell.reason}`, budget: '–', met: null, number: NaN });
     }
@@ -333,8 +342,10 @@ async function main(): Promise<number> {
     if (failures.length > 0)
         return 1;
     if (smoke) {
-        // Benchmark 6 may be skipped (not root, no rootfs); had it failed, `failures` says so above.
-        const missing = rows.filter(r => !Number.isFinite(r.number) && !(r.id === '6' && !shell.ok));
+        // Benchmark 6 may be skipped (not root, no rootfs), and its cgroupfs window (no cgroup2 to write
+        // to); had either failed, `failures` says so above.
+        const skipped = (id: string) => (id === '6' && !shell.ok) || (id === '6g' && shell.ok && !shell.value.cgroupfs.ok);
+        const missing = rows.filter(r => !Number.isFinite(r.number) && !skipped(r.id));
         if (missing.length > 0) {
             process.stderr.write(`smoke: no number for ${missing.map(r => `${r.id} ${r.what}`).join('; ')}\n`);
             return 1;
@@ -451,18 +462,24 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
     ];
     if (shell.ok) {
         const v = shell.value;
+        const windows: [string, ShellWindow][] = [['disabled', v.disabled], ['enabled, menu closed', v.closed], ['enabled, menu open', v.open]];
+        if (v.cgroupfs.ok)
+            windows.push(['enabled, menu closed, calm cgroup2 tree', v.cgroupfs.value]);
         out.push(
             `**6. GNOME Shell.** ${v.gnomeShell}, headless (llvmpipe, 1280×800) in the e2e rootfs, Headroom from the packed zip on a`,
             'copy of test/fixtures/seed with calm pressure (the seed\'s own 62 % would keep the inventory in its fast cadence).',
             `Three shells side by side, each in a session of its own, measured over the same ${v.windowSec} s, nothing talking to them`,
             `meanwhile: Headroom disabled (installed, not enabled) in one, enabled with the menu closed in another, open in the third;`,
+            'a fourth, with the menu closed, reads a calm tree of real, empty cgroups made on this machine\'s cgroup2 hierarchy',
+            '(the user manager and its four slices), where the sampler does what it does on a desktop: its files kept open, the',
+            'slices\' parent read first. The seed\'s regular files make it open and read every slice\'s file each second instead;',
             `the window starts ${v.settleSec} s after the shells started and ${v.enableSettleSec} s after Headroom was enabled, so the`,
             'shells\' and Headroom\'s one-off start are left out. Side by side, the three share the same 60 s of machine noise; each',
             `one's CPU is its own process's. Session start ${v.startSec.toFixed(1)} s per shell.`,
             '',
             '| Window | Process (all threads) | Main thread | Frames painted | 10 ms timer lateness in the shell: p99 / worst | Firings over 16.7 ms | Shell GCs: major / minor |',
             '| --- | --- | --- | --- | --- | --- | --- |',
-            ...([['disabled', v.disabled], ['enabled, menu closed', v.closed], ['enabled, menu open', v.open]] as const).map(([name, w]) =>
+            ...windows.map(([name, w]) =>
                 `| ${name} | ${w.processMsPerSec} ms/s | ${w.mainMsPerSec} ms/s | ${w.framesPerSec ?? 'n/a'} /s | ` +
                 `${w.lateness ? `${w.lateness.p99Ms} / ${w.lateness.worstMs} ms (${w.lateness.firings} firings)` : 'n/a'} | ` +
                 `${w.lateness ? w.lateness.overFrame : 'n/a'} | ${w.lateness ? `${w.lateness.majorGCs} / ${w.lateness.minorGCs}` : 'n/a'} |`),

@@ -8,10 +8,11 @@
 // to the shell during a window: the harness is called only between windows (to count painted frames).
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { GnomeShellSession } from '../test/e2e/lib.js';
+import { findCgroup2Mount } from '../test/tools/cgroups.mjs';
 
 const REPO = resolve(import.meta.dirname, '..');
 const SEED = join(REPO, 'test', 'fixtures', 'seed');
@@ -40,6 +41,8 @@ export interface ShellResult {
     closed: ShellWindow;
     disabled: ShellWindow;
     open: ShellWindow;
+    /** Enabled, menu closed, on a calm cgroup2 tree (cgroupTree()); or why it did not run. */
+    cgroupfs: { ok: true; value: ShellWindow } | { ok: false; reason: string };
     startSec: number;
     /** Wait after the shell started, and after Headroom was enabled, before measuring. */
     settleSec: number;
@@ -155,21 +158,58 @@ export function prepareRootfs(opts: { smoke: boolean; log: (s: string) => void }
     return { ok: true, root };
 }
 
-/** One of the three shells: its session, the gnome-shell process, its own copy of the seed. */
+/** One of the shells: its session, the gnome-shell process. */
 interface Side {
-    what: 'disabled' | 'closed' | 'open';
     shell: GnomeShellSession;
     pid: number;
     evaluate: Eval;
 }
 
 /**
- * Runs the three windows at the same time, in three shells side by side (sessions of their own on a
- * rootfs from prepareRootfs()): Headroom disabled in one, enabled with the menu closed in another, open
- * in the third. Side by side rather than one after the other, they share the machine's noise of the same
- * 60 s, and the benchmark takes one window instead of three (`make bench` stays under 5 minutes on a
- * fresh machine, rootfs build included). The shells are nearly idle (15–35 ms of CPU per second each on
- * 2 CPUs), so they hardly compete with each other; each one's CPU time is its own process's.
+ * A calm cgroupfs tree for the fourth shell: the user manager and its four slices made as real, empty
+ * cgroups on this machine's cgroup2 hierarchy, so that Headroom samples them as on a desktop (cgroup2: files
+ * kept open, the slices' parent read first). A reason instead when there is no cgroup2 to write to.
+ */
+function cgroupTree(): { dir: string; remove: () => void } | { reason: string } {
+    const mount = findCgroup2Mount();
+    if (mount === null)
+        return { reason: 'no cgroup2 hierarchy on this machine' };
+    const dir = join(mount, `headroom-bench-${process.pid}`);
+    const slices = ['app.slice', 'session.slice', 'background.slice', 'user.slice'].map(slice => join(dir, MANAGER, slice));
+    try {
+        for (const slice of slices)
+            mkdirSync(slice, { recursive: true });
+    } catch (e) {
+        return { reason: `cannot make cgroups under ${mount}: ${String(e)}` };
+    }
+    // memory.stat and memory.events exist where the memory controller is on (pure cgroup2); on a hybrid
+    // layout it is on cgroup v1 and those reads fail, as they would on such a desktop.
+    let parent = mount;
+    for (const part of [`headroom-bench-${process.pid}`, ...MANAGER.split('/')]) {
+        if (readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory'))
+            spawnSync('sh', ['-c', 'echo +memory > "$1/cgroup.subtree_control"', 'sh', parent]);
+        parent = join(parent, part);
+    }
+    const remove = () => {
+        for (const slice of slices)
+            rmdirSync(slice);
+        const parts = MANAGER.split('/');
+        for (let i = parts.length; i > 0; i--)
+            rmdirSync(join(dir, ...parts.slice(0, i)));
+        rmdirSync(dir);
+    };
+    return { dir, remove };
+}
+
+/**
+ * Runs the windows at the same time, in shells side by side (sessions of their own on a rootfs from
+ * prepareRootfs()): Headroom disabled in one, enabled with the menu closed in another, open in the third,
+ * all three on a calm copy of the seed; and, in a fourth, enabled with the menu closed on a calm cgroup2 tree
+ * (cgroupTree()), which the seed's regular files cannot stand for: there the sampler opens and reads every
+ * slice's file each second, as off cgroup2. Side by side rather than one after the other, they share the
+ * machine's noise of the same 60 s, and the benchmark takes one window instead of three (`make bench`
+ * stays about 3 minutes). The shells are nearly idle (15–40 ms of CPU per second each on 2 CPUs), so they
+ * hardly compete with each other; each one's CPU time is its own process's.
  */
 export async function benchShell(opts: { windowSec: number; smoke: boolean; zip: string; log: (s: string) => void }): Promise<ShellOutcome> {
     if (!existsSync(opts.zip))
@@ -179,39 +219,57 @@ export async function benchShell(opts: { windowSec: number; smoke: boolean; zip:
     const { GnomeShellSession: Session, HEADROOM_UUID } = await import('../test/e2e/lib.js');
     const uuid = JSON.stringify(HEADROOM_UUID);
     const settle = opts.smoke ? { start: 500, enable: 500, open: 300 } : { start: 10_000, enable: 10_000, open: 3000 };
-    const sides: Side[] = [];
     const started: GnomeShellSession[] = [];
+    const mounted: string[] = [];
+    const tree = cgroupTree();
     const t0 = Date.now();
+
+    /** Starts a shell with Headroom installed, not enabled, reading `cgroupRoot` (a path in the share). */
+    const start = (name: string, prepare: (shell: GnomeShellSession) => { cgroupRoot: string; procRoot: string }): Side => {
+        // Sessions of their own (state folder and home), named after this run, so that two runs (make
+        // bench, and the smoke run in someone's make test) never stop each other's shells.
+        const shell = new Session(`bench-${process.pid}-${name}`);
+        const { cgroupRoot, procRoot } = prepare(shell);
+        // Enabled once the shell's own start-up work has settled (it runs for some seconds after "started").
+        shell.start({
+            install: [opts.zip],
+            settings: `[org/gnome/shell/extensions/headroom]\ncgroup-root='${cgroupRoot}'\nproc-root='${procRoot}'\n`,
+        });
+        started.push(shell);
+        return { shell, pid: shellPid(shell.paths.stateDir), evaluate: js => shell.eval(js) };
+    };
+    const onSeed = (shell: GnomeShellSession) => {
+        const seed = shell.hostPath('seed');
+        rmSync(seed, { recursive: true, force: true });
+        cpSync(SEED, seed, { recursive: true });
+        // A calm desktop: the seed's app.slice is at 62 % (amber), which keeps the inventory scanning.
+        for (const slice of ['app.slice', 'session.slice', 'background.slice', 'user.slice'])
+            writeFileSync(join(seed, MANAGER, slice, 'memory.pressure'), CALM_PSI);
+        spawnSync('chmod', ['-R', 'a+rX', seed]);
+        return { cgroupRoot: shell.sessionPath('seed'), procRoot: shell.sessionPath('seed', 'proc') };
+    };
+    const onCgroupfs = (dir: string) => (shell: GnomeShellSession) => {
+        // Bind-mounted into the shared folder before the session starts, which binds it (recursively).
+        const at = shell.hostPath('cgroup');
+        mkdirSync(at, { recursive: true });
+        const bound = spawnSync('mount', ['--bind', dir, at], { encoding: 'utf8' });
+        if (bound.status !== 0)
+            throw new Error(`mount --bind ${dir}: ${bound.stderr.trim()}`);
+        mounted.push(at);
+        return { cgroupRoot: shell.sessionPath('cgroup'), procRoot: '/proc' };
+    };
     try {
-        for (const what of ['disabled', 'closed', 'open'] as const) {
-            // Sessions of their own (state folder and home), named after this run, so that two runs
-            // (make bench, and the smoke run in someone's make test) never stop each other's shells.
-            const shell = new Session(`bench-${process.pid}-${what}`);
-            const seed = shell.hostPath('seed');
-            rmSync(seed, { recursive: true, force: true });
-            cpSync(SEED, seed, { recursive: true });
-            // A calm desktop: the seed's app.slice is at 62 % (amber), which keeps the inventory scanning.
-            for (const slice of ['app.slice', 'session.slice', 'background.slice', 'user.slice'])
-                writeFileSync(join(seed, MANAGER, slice, 'memory.pressure'), CALM_PSI);
-            spawnSync('chmod', ['-R', 'a+rX', seed]);
-            const inside = shell.sessionPath('seed');
-            // Headroom installed but not enabled at start: it is enabled once the shell's own start-up
-            // work has settled (it runs for some seconds after "started", Headroom or not).
-            shell.start({
-                install: [opts.zip],
-                settings: `[org/gnome/shell/extensions/headroom]\ncgroup-root='${inside}'\nproc-root='${inside}/proc'\n`,
-            });
-            started.push(shell);
-            sides.push({ what, shell, pid: shellPid(shell.paths.stateDir), evaluate: js => shell.eval(js) });
-        }
-        const startSec = (Date.now() - t0) / 1000 / sides.length;
-        const [disabledSide, closedSide, openSide] = sides as [Side, Side, Side];
+        const disabledSide = start('disabled', onSeed);
+        const closedSide = start('closed', onSeed);
+        const openSide = start('open', onSeed);
+        const cgroupfsSide = 'dir' in tree ? start('cgroupfs', onCgroupfs(tree.dir)) : null;
+        const startSec = (Date.now() - t0) / 1000 / started.length;
         const version = disabledSide.shell.execOk(['gnome-shell', '--version']).trim();
 
         await sleep(settle.start);
-        for (const side of [closedSide, openSide]) {
-            side.shell.setExtensionEnabled(HEADROOM_UUID, true);
-            await side.shell.waitForExtensionActive(HEADROOM_UUID, 20_000);
+        for (const side of [closedSide, openSide, cgroupfsSide]) {
+            side?.shell.setExtensionEnabled(HEADROOM_UUID, true);
+            await side?.shell.waitForExtensionActive(HEADROOM_UUID, 20_000);
         }
         // Headroom's own start (first scan, oomd discovery, the journal) is left out: it happens once.
         await sleep(settle.enable);
@@ -219,23 +277,31 @@ export async function benchShell(opts: { windowSec: number; smoke: boolean; zip:
         if (isOpen !== true)
             throw new Error('the menu did not open');
         await sleep(settle.open);
-        opts.log(`three shells side by side: disabled, enabled with the menu closed, menu open (${opts.windowSec} s)`);
-        const [disabled, closed, open] = await Promise.all([disabledSide, closedSide, openSide]
-            .map(side => window(side.pid, opts.windowSec, side.evaluate))) as [ShellWindow, ShellWindow, ShellWindow];
+        opts.log(`${started.length} shells side by side: Headroom disabled, enabled with the menu closed, open` +
+            `${cgroupfsSide ? ', closed on cgroupfs' : ''} (${opts.windowSec} s)`);
+        const windows = await Promise.all([disabledSide, closedSide, openSide, cgroupfsSide]
+            .map(side => (side ? window(side.pid, opts.windowSec, side.evaluate) : Promise.resolve(null))));
+        const [disabled, closed, open, cgroupfs] = windows as [ShellWindow, ShellWindow, ShellWindow, ShellWindow | null];
         if (openSide.evaluate(`Main.panel.statusArea[${uuid}].menu.isOpen`) !== true)
             throw new Error('the menu closed during the window');
         openSide.evaluate(`Main.panel.statusArea[${uuid}].menu.close()`);
         return {
             ok: true,
             value: {
-                gnomeShell: version, windowSec: opts.windowSec, closed, disabled, open, startSec, settleSec: settle.start / 1000, enableSettleSec: settle.enable / 1000,
+                gnomeShell: version, windowSec: opts.windowSec, closed, disabled, open, startSec,
+                cgroupfs: cgroupfs === null ? { ok: false, reason: 'reason' in tree ? tree.reason : 'not run' } : { ok: true, value: cgroupfs },
+                settleSec: settle.start / 1000, enableSettleSec: settle.enable / 1000,
             },
         };
     } finally {
-        for (const shell of started) {
+        for (const shell of started)
             shell.stop();
+        for (const at of mounted)
+            spawnSync('umount', [at]);
+        for (const shell of started)
             removeState(shell.paths.stateDir);
-        }
+        if ('dir' in tree)
+            tree.remove();
     }
 }
 

@@ -21,7 +21,7 @@
 #
 # Host folder shared with the session: $WORK/session-<suite>/share on the host appears as
 # /tmp/headroom-e2e inside the rootfs (bind mount, live: the host can rewrite files while the
-# shell runs). The shell's stderr goes to $WORK/session-<suite>/shell.log.
+# shell runs; recursive: a mount below it made before the start, such as a cgroupfs folder, comes along). The shell's stderr goes to $WORK/session-<suite>/shell.log.
 #
 # Env: HEADROOM_E2E_SUITE (trixie), HEADROOM_E2E_WORK (/var/tmp/headroom-e2e),
 #      HEADROOM_E2E_SIZE (1280x800), HEADROOM_E2E_MAX_SECONDS (watchdog, 900),
@@ -187,7 +187,7 @@ EOF
       mount --rbind /dev "$R/dev"
       mount -t tmpfs -o mode=1777 tmp "$R/tmp"
       mkdir -m 1777 "$R/tmp/.X11-unix" "$R/tmp/.ICE-unix" "$R/tmp/headroom-e2e"
-      mount --bind "$SHARE" "$R/tmp/headroom-e2e"
+      mount --rbind "$SHARE" "$R/tmp/headroom-e2e"
       mount -t tmpfs -o mode=755 run "$R/run"
       [ -z "$HOMEDIR" ] || mount --bind "$HOMEDIR" "$R/home/tester"
       [ -z "$SYSD" ] || mount --bind "$SYSD" "$R/etc/dbus-1/system.d"
