@@ -186,17 +186,22 @@ function cgroupTree(): { dir: string; remove: () => void } | { reason: string } 
     // layout it is on cgroup v1 and those reads fail, as they would on such a desktop.
     let parent = mount;
     for (const part of [`headroom-bench-${process.pid}`, ...MANAGER.split('/')]) {
-        if (readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory'))
+        const controllers = spawnSync('cat', [join(parent, 'cgroup.controllers')], { encoding: 'utf8' }).stdout ?? '';
+        if (controllers.split(/\s+/).includes('memory'))
             spawnSync('sh', ['-c', 'echo +memory > "$1/cgroup.subtree_control"', 'sh', parent]);
         parent = join(parent, part);
     }
+    // Deepest first; a cgroup that cannot be removed is left behind and named, not thrown over the results.
+    const parts = MANAGER.split('/');
+    const dirs = [...slices, ...parts.map((_, i) => join(dir, ...parts.slice(0, parts.length - i))), dir];
     const remove = () => {
-        for (const slice of slices)
-            rmdirSync(slice);
-        const parts = MANAGER.split('/');
-        for (let i = parts.length; i > 0; i--)
-            rmdirSync(join(dir, ...parts.slice(0, i)));
-        rmdirSync(dir);
+        for (const d of dirs) {
+            try {
+                rmdirSync(d);
+            } catch (e) {
+                process.stderr.write(`bench: could not remove the cgroup ${d}: ${String(e)}\n`);
+            }
+        }
     };
     return { dir, remove };
 }
