@@ -474,7 +474,7 @@ function describe(d: Record<string, Json>, shell: ShellOutcome, tree: Tree | nul
             '(the user manager and its four slices), where the sampler does what it does on a desktop: its files kept open, the',
             'slices\' parent read first. The seed\'s regular files make it open and read every slice\'s file each second instead;',
             `the window starts ${v.settleSec} s after the shells started and ${v.enableSettleSec} s after Headroom was enabled, so the`,
-            'shells\' and Headroom\'s one-off start are left out. Side by side, the three share the same 60 s of machine noise; each',
+            'shells\' and Headroom\'s one-off start are left out. Side by side, the shells share the same 60 s of machine noise; each',
             `one's CPU is its own process's. Session start ${v.startSec.toFixed(1)} s per shell.`,
             '',
             '| Window | Process (all threads) | Main thread | Frames painted | 10 ms timer lateness in the shell: p99 / worst | Firings over 16.7 ms | Shell GCs: major / minor |',

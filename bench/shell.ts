@@ -1,11 +1,12 @@
-// Benchmark 6: gnome-shell's own CPU time inside a real GNOME Shell 48 (the e2e rootfs, test/e2e/), with
-// Headroom disabled, enabled with its menu closed, and enabled with the menu open. The session runs in its
-// own work folder (HEADROOM_BENCH_E2E_WORK, default /var/tmp/headroom-bench), so it never touches a
-// session of the e2e tests running at the same time. Needs root (see test/e2e/README.md).
+// Benchmark 6: gnome-shell's own CPU time inside a real GNOME Shell 48 (the e2e rootfs, test/e2e/), in
+// shells side by side: Headroom disabled, enabled with its menu closed, enabled with the menu open, and
+// enabled with the menu closed on a calm cgroup2 tree. The sessions run in their own work folder
+// (HEADROOM_BENCH_E2E_WORK, default /var/tmp/headroom-bench), so they never touch a session of the e2e
+// tests running at the same time. Needs root (see test/e2e/README.md).
 //
-// CPU time is read from the host: utime + stime of the whole gnome-shell process (/proc/PID/stat, all
-// threads, 1/100 s ticks) and the main thread's run time (/proc/PID/task/PID/schedstat, ns). Nothing talks
-// to the shell during a window: the harness is called only between windows (to count painted frames).
+// CPU time is read from the host: utime + stime of each whole gnome-shell process (/proc/PID/stat, all
+// threads, 1/100 s ticks) and its main thread's run time (/proc/PID/task/PID/schedstat, ns). Nothing talks
+// to a shell during the window: the harness is called only before and after it (to count painted frames).
 
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
