@@ -183,18 +183,21 @@ function cgroupTree(): { dir: string; remove: () => void } | { reason: string } 
     } catch (e) {
         return { reason: `cannot make cgroups under ${mount}: ${String(e)}` };
     }
-    // memory.stat and memory.events exist where the memory controller is on (pure cgroup2); on a hybrid
-    // layout it is on cgroup v1 and those reads fail, as they would on such a desktop.
-    let parent = mount;
-    for (const part of [`headroom-bench-${process.pid}`, ...MANAGER.split('/')]) {
-        const controllers = spawnSync('cat', [join(parent, 'cgroup.controllers')], { encoding: 'utf8' }).stdout ?? '';
-        if (controllers.split(/\s+/).includes('memory'))
-            spawnSync('sh', ['-c', 'echo +memory > "$1/cgroup.subtree_control"', 'sh', parent]);
-        parent = join(parent, part);
+    // memory.stat and memory.events exist where the memory controller reaches the slices: on pure cgroup2
+    // when the hierarchy's root hands it down (the root itself is left as it is). On a hybrid layout it is
+    // on cgroup v1 and those reads fail, as they would on such a desktop.
+    const parts = MANAGER.split('/');
+    const inner = [dir, ...parts.map((_, i) => join(dir, ...parts.slice(0, i + 1)))];
+    for (const parent of inner) {
+        try {
+            if (readFileSync(join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory'))
+                writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory');
+        } catch {
+            // The controller stays off below: those reads fail, as on a hybrid layout.
+        }
     }
     // Deepest first; a cgroup that cannot be removed is left behind and named, not thrown over the results.
-    const parts = MANAGER.split('/');
-    const dirs = [...slices, ...parts.map((_, i) => join(dir, ...parts.slice(0, parts.length - i))), dir];
+    const dirs = [...slices, ...[...inner].reverse()];
     const remove = () => {
         for (const d of dirs) {
             try {
