@@ -18,6 +18,8 @@ import { findCgroup2Mount } from '../test/tools/cgroups.mjs';
 const REPO = resolve(import.meta.dirname, '..');
 const SEED = join(REPO, 'test', 'fixtures', 'seed');
 const MANAGER = 'user.slice/user-1000.slice/user@1000.service';
+/** The user manager's slices Headroom watches: calm in the seed's copy, made for real in the cgroupfs tree. */
+const SLICES = ['app.slice', 'session.slice', 'background.slice', 'user.slice'];
 const CALM_PSI = 'some avg10=0.80 avg60=0.50 avg300=0.20 total=412345\nfull avg10=0.30 avg60=0.20 avg300=0.10 total=198765\n';
 
 export interface ShellWindow {
@@ -176,7 +178,7 @@ function cgroupTree(): { dir: string; remove: () => void } | { reason: string } 
     if (mount === null)
         return { reason: 'no cgroup2 hierarchy on this machine' };
     const dir = join(mount, `headroom-bench-${process.pid}`);
-    const slices = ['app.slice', 'session.slice', 'background.slice', 'user.slice'].map(slice => join(dir, MANAGER, slice));
+    const slices = SLICES.map(slice => join(dir, MANAGER, slice));
     try {
         for (const slice of slices)
             mkdirSync(slice, { recursive: true });
@@ -252,7 +254,7 @@ export async function benchShell(opts: { windowSec: number; smoke: boolean; zip:
         rmSync(seed, { recursive: true, force: true });
         cpSync(SEED, seed, { recursive: true });
         // A calm desktop: the seed's app.slice is at 62 % (amber), which keeps the inventory scanning.
-        for (const slice of ['app.slice', 'session.slice', 'background.slice', 'user.slice'])
+        for (const slice of SLICES)
             writeFileSync(join(seed, MANAGER, slice, 'memory.pressure'), CALM_PSI);
         spawnSync('chmod', ['-R', 'a+rX', seed]);
         return { cgroupRoot: shell.sessionPath('seed'), procRoot: shell.sessionPath('seed', 'proc') };
