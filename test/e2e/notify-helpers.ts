@@ -21,8 +21,21 @@ import {REPO_ROOT, SHELL_SH, sleep, waitFor, type GnomeShellSession} from './lib
 /** One second of the replay: files to replace (below user@1000.service) and cgroups that went away. */
 export interface Frame {
     t: number;
-    files: {rel: string; file: string; text: string}[];
+    files: FrameFile[];
     remove: string[];
+    /**
+     * Within the second: memory.stat rewritten every tenth of it, its pgscan on the way to the next frame's,
+     * as the kernel's counter grows all the time. Written once a second, two of Headroom's scans a little
+     * under a second apart could both fall between two writes and see no reclaim anywhere (oomd's rule
+     * then ranks by size: Firefox instead of Jellyfin).
+     */
+    steps: {at: number; files: FrameFile[]}[];
+}
+
+interface FrameFile {
+    rel: string;
+    file: string;
+    text: string;
 }
 
 export interface IncidentPlan {
@@ -113,7 +126,7 @@ export function seedIncidentPlan(seed: FixtureCopy, opts: {afterKillSec?: number
 
     const times = [...new Set(records.map(r => r.t))].sort((a, b) => a - b);
     times.forEach((t, i) => assert.equal(t, i, 'one sample per whole second from 0'));
-    const frames: Frame[] = times.map(t => ({t, files: [], remove: []}));
+    const frames: Frame[] = times.map(t => ({t, files: [], remove: [], steps: STEPS.map(at => ({at, files: []}))}));
     for (const [cgroup, rel] of map) {
         const rows = records.filter(r => r.cgroup === cgroup && r.full_total !== undefined);
         const byT = new Map(rows.map(r => [r.t, r]));
@@ -158,8 +171,14 @@ export function seedIncidentPlan(seed: FixtureCopy, opts: {afterKillSec?: number
             const sr = someRows[i] as PsiRow;
             frame.files.push({rel, file: 'memory.pressure', text: psiFile({...sr, total: sr.total + someBase},
                 {...fr, total: fr.total + fullBase})});
-            const pgscan = basePgscan + ((r.pgscan ?? firstPgscan) - firstPgscan);
-            frame.files.push({rel, file: 'memory.stat', text: baseStat.replace(/^pgscan \d+$/m, `pgscan ${pgscan}`)});
+            const stat = (count: number) => baseStat.replace(/^pgscan \d+$/m, `pgscan ${basePgscan + count - firstPgscan}`);
+            const pgscan = r.pgscan ?? firstPgscan;
+            frame.files.push({rel, file: 'memory.stat', text: stat(pgscan)});
+            const next = byT.get(t + 1)?.pgscan;
+            if (next !== undefined && next > pgscan) {
+                for (const step of frame.steps)
+                    step.files.push({rel, file: 'memory.stat', text: stat(Math.round(pgscan + step.at * (next - pgscan)))});
+            }
         }
     }
 
@@ -179,6 +198,9 @@ export function seedIncidentPlan(seed: FixtureCopy, opts: {afterKillSec?: number
 
 // ---- the pump ------------------------------------------------------------------------------------
 
+/** When, within a frame's second, its steps are written. */
+const STEPS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
 // A worker thread, so that the test's synchronous D-Bus calls (spawnSync) do not hold up the writes.
 // Files are rewritten in place, as the kernel changes them: a temporary file renamed over them would
 // show up as CREATED/DELETED in the directory monitors of Headroom's inventory, and every such event
@@ -193,17 +215,28 @@ const progress = new Int32Array(state);
 const rewrite = (file, text) => fs.writeFileSync(file, text);
 (async () => {
     const t0 = frames[0].t;
-    for (let i = 0; i < frames.length; i++) {
-        const wait = startAt + (frames[i].t - t0) * 1000 - Date.now();
+    const until = async at => {
+        const wait = startAt + (at - t0) * 1000 - Date.now();
         if (wait > 0)
             await new Promise(r => setTimeout(r, wait));
-        if (Atomics.load(progress, 1) !== 0)
+        return Atomics.load(progress, 1) === 0;
+    };
+    pump: for (let i = 0; i < frames.length; i++) {
+        if (!await until(frames[i].t))
             break;
         for (const f of frames[i].files)
             rewrite(path.join(root, f.rel, f.file), f.text);
         for (const rel of frames[i].remove)
             fs.rmSync(path.join(root, rel), {recursive: true, force: true});
         Atomics.store(progress, 0, i + 1);
+        for (const step of frames[i].steps) {
+            if (step.files.length === 0)
+                continue;
+            if (!await until(frames[i].t + step.at))
+                break pump;
+            for (const f of step.files)
+                rewrite(path.join(root, f.rel, f.file), f.text);
+        }
     }
     parentPort.postMessage('done');
 })().catch(e => parentPort.postMessage('error: ' + (e && e.stack || e)));
