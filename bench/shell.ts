@@ -233,7 +233,7 @@ export async function benchShell(opts: { windowSec: number; smoke: boolean; zip:
     // from the start in three of them. The window begins `settle.start` after the last one started, when the
     // shells' start-up work and Headroom's own (first scan, oomd discovery, the journal) are behind them, and
     // `settle.open` after the menu opened.
-    const settle = opts.smoke ? { start: 1000, open: 300 } : { start: 15_000, open: 3000 };
+    const settle = opts.smoke ? { start: 1000, open: 300 } : { start: 20_000, open: 3000 };
     const started: GnomeShellSession[] = [];
     const mounted: string[] = [];
     const tree = cgroupTree();
