@@ -149,11 +149,6 @@ EOF
   mv "$TARBALL.tmp" "$TARBALL"
   # Drop stale cache entries of the same suite.
   find "$CACHE" -maxdepth 1 -name "$SUITE-*.tar.zst" ! -name "$(basename "$TARBALL")" -delete
-  # The tree and the tarball (800 MB) on disk now, not while the tests or benchmarks that follow run: the
-  # writeback after a cold build inflated the next benchmark's figures by a third (scan 19.5 ms against 14.8).
-  t_sync=$SECONDS
-  sync
-  log "synced in $((SECONDS - t_sync)) s"
 fi
 
 echo "$STAMP_CONTENT" >"$ROOT.new/etc/headroom-e2e-rootfs"
