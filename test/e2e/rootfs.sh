@@ -27,6 +27,7 @@ PACKAGES=(gnome-shell dbus dbus-daemon libgl1-mesa-dri libegl-mesa0 libgles2 at-
 # and keeps 99 packages (220 MB installed, a fifth of the rootfs: samba, sane, colord, perl, gnupg...) out,
 # which shortens a cold build by the time it took to download and unpack them.
 STUBS=(gnome-control-center)
+STUB_VERSION=1:999
 
 log() { echo "[rootfs $(date +%T)] $*" >&2; }
 
@@ -73,7 +74,7 @@ prefetch() {
     { echo "no apt-get or no $KEYRING on the host: the rootfs's apt downloads everything"; return 0; }
   mkdir -p "$dir/lists/partial" "$dir/archives/partial"
   for stub in "${STUBS[@]}"; do
-    printf '%s\n' "Package: $stub" 'Status: install ok installed' 'Version: 1:999' 'Architecture: all' ''
+    printf '%s\n' "Package: $stub" 'Status: install ok installed' "Version: $STUB_VERSION" 'Architecture: all' ''
   done >"$dir/status"
   echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$dir/sources.list"
   local opts=(-q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
@@ -124,7 +125,7 @@ EOF
   cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
   for stub in "${STUBS[@]}"; do
     mkdir -p "$R/root/stub-$stub/DEBIAN"
-    printf '%s\n' "Package: $stub" 'Version: 1:999' 'Architecture: all' 'Maintainer: Headroom e2e <e2e@headroom.invalid>' \
+    printf '%s\n' "Package: $stub" "Version: $STUB_VERSION" 'Architecture: all' 'Maintainer: Headroom e2e <e2e@headroom.invalid>' \
       "Description: empty stand-in for $stub in the e2e rootfs (test/e2e/rootfs.sh)" >"$R/root/stub-$stub/DEBIAN/control"
   done
   unshare -m --propagation private -- /bin/bash -euc '
