@@ -70,6 +70,15 @@ const SLICE_XML = `<node><interface name="org.freedesktop.systemd1.Slice">
   <property name="ManagedOOMPreference" type="s" access="read"/>
 </interface></node>`;
 
+// Each unit's objects are made anew at every SetUnits, so their interface infos are parsed once, here. GJS's
+// wrapJSObject(xml) parses a new info at every call and builds GLib's per-info lookup cache, keyed by its
+// address, which it never releases; an info freed by the garbage collector left its cache behind, and a
+// new info at the same address found it: Get answered "No such property “ActiveState”" for a Unit, now and
+// then, under load (a Service's table stood in for it).
+const UNIT_INFO = Gio.DBusInterfaceInfo.new_for_xml(UNIT_XML);
+const SERVICE_INFO = Gio.DBusInterfaceInfo.new_for_xml(SERVICE_XML);
+const SLICE_INFO = Gio.DBusInterfaceInfo.new_for_xml(SLICE_XML);
+
 const CONTROL_XML = `<node><interface name="org.headroom.Test.FakeSystemd">
   <method name="SetUnits"><arg type="s" name="json" direction="in"/></method>
   <method name="EmitUnitNew"><arg type="s" name="name" direction="in"/></method>
@@ -121,12 +130,12 @@ function setUnits(units) {
             ActiveEnterTimestampMonotonic: 1n,
         };
         const service = { NRestarts: u.nRestarts ?? 0, Result: 'success' };
-        const objects = [Gio.DBusExportedObject.wrapJSObject(UNIT_XML, unit)];
+        const objects = [Gio.DBusExportedObject.wrapJSObject(UNIT_INFO, unit)];
         if (name.endsWith('.service'))
-            objects.push(Gio.DBusExportedObject.wrapJSObject(SERVICE_XML, service));
+            objects.push(Gio.DBusExportedObject.wrapJSObject(SERVICE_INFO, service));
         states.set(name, { unit, service });
         if (name.endsWith('.slice') && !u.broken) {
-            objects.push(Gio.DBusExportedObject.wrapJSObject(SLICE_XML, {
+            objects.push(Gio.DBusExportedObject.wrapJSObject(SLICE_INFO, {
                 Slice: '-.slice',
                 ControlGroup: u.controlGroup ?? '',
                 MemoryMax: UINT64_MAX,
