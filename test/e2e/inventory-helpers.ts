@@ -1,11 +1,29 @@
 // Helpers for inventory.e2e.ts: a writable copy of a cgroup fixture tree, a fake podman that records
 // its argv, a tiny GTK4 app for the session, and a reader of the menu's rows (runs inside the shell).
 import assert from 'node:assert/strict';
-import {chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync,
-    writeFileSync} from 'node:fs';
+import {chmodSync, closeSync, cpSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync,
+    renameSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
 import {REPO_ROOT, psiText, type GnomeShellSession, type Psi} from './lib.js';
+
+
+/**
+ * Rewrites a file in place and never leaves it empty: the new text over the old from offset 0, then the file
+ * cut to its length. writeFileSync truncates first, and a scan that read the file in between found it empty
+ * (a memory.stat without pgscan: oomd's rule then counts that cgroup's whole pgscan as new, and an e2e run
+ * named Evolution, or Firefox, instead of Jellyfin). The pump in notify-helpers.ts does the same.
+ */
+export function rewriteInPlace(path: string, text: string): void {
+    const fd = openSync(path, 'r+');
+    try {
+        const data = Buffer.from(text);
+        writeSync(fd, data, 0, data.length, 0);
+        ftruncateSync(fd, data.length);
+    } finally {
+        closeSync(fd);
+    }
+}
 
 export const MANAGER = 'user.slice/user-1000.slice/user@1000.service';
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
@@ -47,7 +65,7 @@ export class FixtureCopy {
 
     /** Rewrites a file in place, as the kernel does: a file monitor on it sees CHANGED. */
     rewrite(rel: string, file: string, text: string): void {
-        writeFileSync(join(this.dir(rel), file), text);
+        rewriteInPlace(join(this.dir(rel), file), text);
     }
 
     setPressure(rel: string, p: Psi): void {

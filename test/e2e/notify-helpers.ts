@@ -212,7 +212,17 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {frames, root, startAt, state} = workerData;
 const progress = new Int32Array(state);
-const rewrite = (file, text) => fs.writeFileSync(file, text);
+// In place and never empty, as rewriteInPlace in inventory-helpers.ts (this worker cannot import it).
+const rewrite = (file, text) => {
+    const fd = fs.openSync(file, 'r+');
+    try {
+        const data = Buffer.from(text);
+        fs.writeSync(fd, data, 0, data.length, 0);
+        fs.ftruncateSync(fd, data.length);
+    } finally {
+        fs.closeSync(fd);
+    }
+};
 (async () => {
     const t0 = frames[0].t;
     const until = async at => {
