@@ -7,7 +7,6 @@ import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
 import {REPO_ROOT, psiText, type GnomeShellSession, type Psi} from './lib.js';
 
-
 /**
  * Rewrites a file in place and never leaves it empty: the new text over the old from offset 0, then the file
  * cut to its length. writeFileSync truncates first, and a scan that read the file in between found it empty
