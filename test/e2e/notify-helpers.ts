@@ -25,9 +25,8 @@ export interface Frame {
     remove: string[];
     /**
      * Within the second: memory.stat rewritten every tenth of it, its pgscan on the way to the next frame's,
-     * as the kernel's counter grows all the time. Written once a second, two of Headroom's scans a little
-     * under a second apart could both fall between two writes and see no reclaim anywhere (oomd's rule
-     * then ranks by size: Firefox instead of Jellyfin).
+     * as the kernel's counter grows all the time (written once a second, two scans a little under a second
+     * apart could read the same counts, and oomd's rule would see no reclaim anywhere).
      */
     steps: {at: number; files: FrameFile[]}[];
 }
