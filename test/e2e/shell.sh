@@ -21,7 +21,8 @@
 #
 # Host folder shared with the session: $WORK/session-<suite>/share on the host appears as
 # /tmp/headroom-e2e inside the rootfs (bind mount, live: the host can rewrite files while the
-# shell runs; recursive: a mount below it made before the start, such as a cgroupfs folder, comes along). The shell's stderr goes to $WORK/session-<suite>/shell.log.
+# shell runs; recursive: a mount below it made before the start, such as a cgroupfs folder, comes
+# along). The shell's stderr goes to $WORK/session-<suite>/shell.log.
 #
 # Env: HEADROOM_E2E_SUITE (trixie), HEADROOM_E2E_WORK (/var/tmp/headroom-e2e),
 #      HEADROOM_E2E_SIZE (1280x800), HEADROOM_E2E_MAX_SECONDS (watchdog, 900),
